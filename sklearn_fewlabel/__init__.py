@@ -1,0 +1,32 @@
+"""sklearn-fewlabel: scikit-learn estimators for when almost nothing is labelled.
+
+``-1`` in ``y`` marks an unlabelled row, as in :mod:`sklearn.semi_supervised`.
+"""
+
+from .metrics import cluster_accuracy, cluster_purity, labeled_accuracy_score
+from .model_selection import (
+    LabelBudget,
+    LabeledKFold,
+    LabeledStratifiedKFold,
+    label_budget_curve,
+    labeled_scorer,
+    mask_labels,
+)
+from .utils import UNLABELED, check_partially_labeled
+
+__version__ = "0.1.0.dev0"
+
+__all__ = [
+    "UNLABELED",
+    "LabelBudget",
+    "LabeledKFold",
+    "LabeledStratifiedKFold",
+    "check_partially_labeled",
+    "cluster_accuracy",
+    "cluster_purity",
+    "label_budget_curve",
+    "labeled_accuracy_score",
+    "labeled_scorer",
+    "mask_labels",
+    "__version__",
+]

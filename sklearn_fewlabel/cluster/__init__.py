@@ -1,0 +1,3 @@
+"""Clusterers that learn from unlabelled data."""
+
+__all__ = []

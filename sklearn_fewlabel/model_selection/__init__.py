@@ -1,0 +1,15 @@
+"""Label budgets, splitters and scorers for partially labelled data."""
+
+from ._budget import LabelBudget, label_budget_curve, mask_labels
+from ._scorer import labeled_accuracy_score, labeled_scorer
+from ._split import LabeledKFold, LabeledStratifiedKFold
+
+__all__ = [
+    "LabelBudget",
+    "LabeledKFold",
+    "LabeledStratifiedKFold",
+    "label_budget_curve",
+    "labeled_accuracy_score",
+    "labeled_scorer",
+    "mask_labels",
+]

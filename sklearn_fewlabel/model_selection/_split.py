@@ -1,0 +1,152 @@
+"""Cross-validation splitters for partially labelled data."""
+
+import numpy as np
+from sklearn.model_selection import KFold, StratifiedKFold
+from sklearn.model_selection._split import BaseCrossValidator
+from sklearn.utils.validation import check_array
+
+from ..utils._labels import check_partially_labeled
+
+
+class _LabeledSplitMixin:
+    """Test folds from labelled rows only; unlabelled rows always train."""
+
+    def _inner(self):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def get_n_splits(self, X=None, y=None, groups=None):
+        """Return the number of splitting iterations.
+
+        Parameters
+        ----------
+        X, y, groups : object
+            Ignored, present for API compatibility.
+
+        Returns
+        -------
+        n_splits : int
+            The number of folds.
+        """
+        return self.n_splits
+
+    def split(self, X, y, groups=None):
+        """Generate train/test indices.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,)
+            Targets, ``-1`` for unlabelled rows. Required.
+        groups : object
+            Ignored.
+
+        Yields
+        ------
+        train : ndarray
+            Indices of the training rows: the other labelled folds and
+            every unlabelled row.
+        test : ndarray
+            Indices of the test rows: labelled rows only.
+        """
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__}.split requires y (with -1 for unlabelled rows)."
+            )
+        n = X.shape[0] if hasattr(X, "shape") else len(X)
+        y, labeled, _ = check_partially_labeled(
+            y, n_samples=n, warn_single_class=False, estimator_name=type(self).__name__
+        )
+        idx_l = np.flatnonzero(labeled)
+        idx_u = np.flatnonzero(~labeled)
+        if idx_l.shape[0] < self.n_splits:
+            raise ValueError(
+                f"Cannot have number of splits n_splits={self.n_splits} greater "
+                f"than the number of labelled rows: {idx_l.shape[0]}."
+            )
+        inner = self._inner()
+        y_l = y[idx_l]
+        for tr, te in inner.split(np.zeros((idx_l.shape[0], 1)), y_l):
+            yield np.sort(np.concatenate([idx_l[tr], idx_u])), idx_l[te]
+
+
+class LabeledKFold(_LabeledSplitMixin, BaseCrossValidator):
+    """K-fold over the labelled rows; unlabelled rows stay in every train set.
+
+    scikit-learn's splitters treat ``-1`` as a class and put unlabelled rows in
+    test folds, where the default scorers count them as errors. This splitter
+    draws each test fold from the labelled rows only.
+
+    Parameters
+    ----------
+    n_splits : int, default=5
+        Number of folds, at least 2.
+    shuffle : bool, default=False
+        Shuffle the labelled rows before splitting.
+    random_state : int, RandomState instance or None, default=None
+        Used when ``shuffle=True``.
+
+    See Also
+    --------
+    LabeledStratifiedKFold : The stratified variant.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_fewlabel.model_selection import LabeledKFold
+    >>> X = np.zeros((6, 1)); y = np.array([0, -1, 1, -1, 0, 1])
+    >>> for train, test in LabeledKFold(2).split(X, y):
+    ...     print(train, test)
+    [1 3 4 5] [0 2]
+    [0 1 2 3] [4 5]
+    """
+
+    def __init__(self, n_splits=5, *, shuffle=False, random_state=None):
+        self.n_splits = n_splits
+        self.shuffle = shuffle
+        self.random_state = random_state
+
+    def _inner(self):
+        return KFold(self.n_splits, shuffle=self.shuffle, random_state=self.random_state)
+
+
+class LabeledStratifiedKFold(_LabeledSplitMixin, BaseCrossValidator):
+    """Stratified K-fold over the labelled rows; unlabelled rows always train.
+
+    Parameters
+    ----------
+    n_splits : int, default=5
+        Number of folds, at least 2.
+    shuffle : bool, default=False
+        Shuffle each class's labelled rows before splitting.
+    random_state : int, RandomState instance or None, default=None
+        Used when ``shuffle=True``.
+
+    See Also
+    --------
+    LabeledKFold : The non-stratified variant.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_fewlabel.model_selection import LabeledStratifiedKFold
+    >>> X = np.zeros((8, 1)); y = np.array([0, -1, 1, -1, 0, 1, 0, 1])
+    >>> cv = LabeledStratifiedKFold(2)
+    >>> [len(test) for _, test in cv.split(X, y)]
+    [3, 3]
+    >>> all(-1 not in y[test] for _, test in cv.split(X, y))
+    True
+    """
+
+    def __init__(self, n_splits=5, *, shuffle=False, random_state=None):
+        self.n_splits = n_splits
+        self.shuffle = shuffle
+        self.random_state = random_state
+
+    def _inner(self):
+        return StratifiedKFold(
+            self.n_splits, shuffle=self.shuffle, random_state=self.random_state
+        )
+
+
+__all__ = ["LabeledKFold", "LabeledStratifiedKFold", "check_array"]

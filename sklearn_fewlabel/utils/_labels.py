@@ -1,0 +1,180 @@
+"""The one place that validates partially labelled targets.
+
+Every estimator in sklearn-fewlabel calls :func:`check_partially_labeled`;
+none re-implements the ``-1`` handling.
+"""
+
+import numbers
+import warnings
+
+import numpy as np
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import column_or_1d
+
+#: The marker for an unlabelled row, as in :mod:`sklearn.semi_supervised`.
+UNLABELED = -1
+
+
+def _is_unlabeled_scalar(value):
+    return (
+        isinstance(value, numbers.Integral) and not isinstance(value, bool)
+    ) and value == UNLABELED
+
+
+def unlabeled_mask(y):
+    """Boolean mask of the rows of ``y`` that are unlabelled (``== -1``).
+
+    Works for integer, integral-float and object arrays; for object arrays
+    only the *integer* ``-1`` marks a row as unlabelled (a string ``"-1"`` is a
+    label), as in scikit-learn. Arrays of fixed-width strings cannot hold the
+    integer ``-1`` and are therefore fully labelled.
+
+    Parameters
+    ----------
+    y : array-like of shape (n_samples,)
+        Target values.
+
+    Returns
+    -------
+    mask : ndarray of shape (n_samples,), dtype=bool
+        ``True`` where the row is unlabelled.
+
+    Examples
+    --------
+    >>> from sklearn_fewlabel.utils import unlabeled_mask
+    >>> unlabeled_mask([0, -1, 2, -1])
+    array([False,  True, False,  True])
+    >>> unlabeled_mask(["cat", -1, "dog"])
+    array([False,  True, False])
+    """
+    y = np.asarray(y) if not isinstance(y, np.ndarray) else y
+    if y.ndim == 0:
+        y = y.reshape(1)
+    kind = y.dtype.kind
+    if kind in "iu":
+        return y == UNLABELED
+    if kind == "f":
+        with np.errstate(invalid="ignore"):
+            return y == UNLABELED
+    if kind == "O":
+        return np.fromiter(
+            (_is_unlabeled_scalar(v) for v in y.ravel()), dtype=bool, count=y.size
+        ).reshape(y.shape)
+    return np.zeros(y.shape, dtype=bool)
+
+
+def check_partially_labeled(
+    y,
+    *,
+    n_samples=None,
+    allow_unlabeled_only=False,
+    warn_single_class=True,
+    estimator_name=None,
+):
+    """Validate a target in which ``-1`` marks unlabelled rows.
+
+    Parameters
+    ----------
+    y : array-like of shape (n_samples,)
+        Targets; ``-1`` (the integer, also in object arrays) means
+        "unlabelled". A column vector of shape ``(n_samples, 1)`` is raveled
+        with a :class:`~sklearn.exceptions.DataConversionWarning`, as
+        scikit-learn does.
+    n_samples : int, default=None
+        If given, ``len(y)`` must equal it (the number of rows of ``X``).
+    allow_unlabeled_only : bool, default=False
+        If False, a ``y`` with no labelled row is an error.
+    warn_single_class : bool, default=True
+        Warn (:class:`UserWarning`) when the labelled rows hold only one class.
+    estimator_name : str, default=None
+        Used in messages.
+
+    Returns
+    -------
+    y : ndarray of shape (n_samples,)
+        A validated 1-D array (a new array: the caller's ``y`` is never
+        modified). Integral float labels are converted to integers.
+    labeled_mask : ndarray of shape (n_samples,), dtype=bool
+        ``True`` for labelled rows.
+    classes : ndarray
+        Sorted unique labels of the labelled rows.
+
+    Raises
+    ------
+    ValueError
+        If ``y`` is 2-D with more than one column, its length differs from
+        ``n_samples``, it holds NaN or infinite values, non-integral floats,
+        or no labelled row at all.
+
+    Examples
+    --------
+    >>> from sklearn_fewlabel.utils import check_partially_labeled
+    >>> y, labeled, classes = check_partially_labeled([0, 1, -1, 1, -1])
+    >>> labeled
+    array([ True,  True, False,  True, False])
+    >>> classes
+    array([0, 1])
+    """
+    who = f"{estimator_name}: " if estimator_name else ""
+    if y is None:
+        raise ValueError(
+            f"{who}requires y to be passed, but the target y is None. Use -1 "
+            "to mark unlabelled rows."
+        )
+    y_arr = np.asarray(y)
+    if y_arr.ndim == 0:
+        raise ValueError(f"{who}y must be 1-D, got a scalar.")
+    if y_arr.ndim > 2 or (y_arr.ndim == 2 and y_arr.shape[1] != 1):
+        raise ValueError(
+            f"{who}y must be 1-D (one label per row, -1 for unlabelled); got an "
+            f"array of shape {y_arr.shape}. Multi-output targets are not supported."
+        )
+    y_arr = column_or_1d(y_arr, warn=True)
+    if y_arr is y:
+        y_arr = y_arr.copy()
+    if n_samples is not None and y_arr.shape[0] != n_samples:
+        raise ValueError(
+            f"{who}X and y have inconsistent numbers of samples: X has {n_samples} "
+            f"rows, y has {y_arr.shape[0]}."
+        )
+    kind = y_arr.dtype.kind
+    if kind == "f":
+        if not np.all(np.isfinite(y_arr)):
+            raise ValueError(
+                f"{who}y contains NaN or infinity. Mark unlabelled rows with -1, "
+                "not NaN."
+            )
+        if np.any(y_arr != np.round(y_arr)):
+            raise ValueError(
+                f"{who}Unknown label type: y holds non-integral float values "
+                "(continuous). Classification targets must be class labels; use -1 "
+                "for unlabelled rows."
+            )
+        y_arr = y_arr.astype(np.int64)
+    elif kind == "c":
+        raise ValueError(f"{who}Unknown label type: complex values in y.")
+    elif kind == "O":
+        for v in y_arr:
+            if isinstance(v, numbers.Real) and not isinstance(v, numbers.Integral):
+                if not np.isfinite(v):
+                    raise ValueError(
+                        f"{who}y contains NaN or infinity. Mark unlabelled rows "
+                        "with -1, not NaN."
+                    )
+    labeled = ~unlabeled_mask(y_arr)
+    if not labeled.any():
+        if not allow_unlabeled_only:
+            raise ValueError(
+                f"{who}y has no labelled row: every entry is -1 (unlabelled). At "
+                "least one labelled row is needed."
+            )
+        return y_arr, labeled, y_arr[:0]
+    check_classification_targets(y_arr[labeled])
+    classes = np.unique(y_arr[labeled])
+    if warn_single_class and classes.shape[0] == 1:
+        warnings.warn(
+            f"{who}only one class ({classes[0]!r}) is labelled in y; every "
+            "prediction will be that class.",
+            UserWarning,
+        )
+    return y_arr, labeled, classes
