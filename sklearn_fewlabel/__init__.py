@@ -6,12 +6,14 @@
 from .metrics import cluster_accuracy, cluster_purity, labeled_accuracy_score
 from .model_selection import (
     LabelBudget,
+    LabelBudgetCurveDisplay,
     LabeledKFold,
     LabeledStratifiedKFold,
     label_budget_curve,
     labeled_scorer,
     mask_labels,
 )
+from .datasets import load_mnist
 from .utils import UNLABELED, check_partially_labeled
 
 __version__ = "0.1.0.dev0"
@@ -19,6 +21,7 @@ __version__ = "0.1.0.dev0"
 __all__ = [
     "UNLABELED",
     "LabelBudget",
+    "LabelBudgetCurveDisplay",
     "LabeledKFold",
     "LabeledStratifiedKFold",
     "check_partially_labeled",
@@ -27,6 +30,7 @@ __all__ = [
     "label_budget_curve",
     "labeled_accuracy_score",
     "labeled_scorer",
+    "load_mnist",
     "mask_labels",
     "__version__",
 ]

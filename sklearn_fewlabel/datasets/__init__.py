@@ -1,0 +1,5 @@
+"""Data loaders that work offline."""
+
+from ._mnist import load_mnist
+
+__all__ = ["load_mnist"]
