@@ -129,9 +129,8 @@ def check_partially_labeled(
             f"{who}y must be 1-D (one label per row, -1 for unlabelled); got an "
             f"array of shape {y_arr.shape}. Multi-output targets are not supported."
         )
-    y_arr = column_or_1d(y_arr, warn=True)
-    if y_arr is y:
-        y_arr = y_arr.copy()
+    # always a fresh array: the caller's y is never modified through ours
+    y_arr = np.array(column_or_1d(y_arr, warn=True), copy=True)
     if n_samples is not None and y_arr.shape[0] != n_samples:
         raise ValueError(
             f"{who}X and y have inconsistent numbers of samples: X has {n_samples} "
