@@ -14,6 +14,7 @@ from .model_selection import (
     mask_labels,
 )
 from .datasets import load_mnist
+from .semi_supervised import ClusterLabelDecoder, select_representatives
 from .utils import UNLABELED, check_partially_labeled
 
 __version__ = "0.1.0.dev0"
@@ -24,6 +25,8 @@ __all__ = [
     "LabelBudgetCurveDisplay",
     "LabeledKFold",
     "LabeledStratifiedKFold",
+    "ClusterLabelDecoder",
+    "select_representatives",
     "check_partially_labeled",
     "cluster_accuracy",
     "cluster_purity",

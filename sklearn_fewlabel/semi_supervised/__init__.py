@@ -3,3 +3,7 @@
 __all__ = []
 
 # Each estimator module adds its own import line and names below.
+from ._cluster_decoder import ClusterLabelDecoder  # noqa: E402
+from ._representative import select_representatives  # noqa: E402
+
+__all__ += ["ClusterLabelDecoder", "select_representatives"]
