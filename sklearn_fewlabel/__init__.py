@@ -14,6 +14,7 @@ from .model_selection import (
     mask_labels,
 )
 from .datasets import load_mnist
+from .semi_supervised import PseudoLabelClassifier
 from .semi_supervised import ClusterLabelDecoder, select_representatives
 from .utils import UNLABELED, check_partially_labeled
 
@@ -25,6 +26,7 @@ __all__ = [
     "LabelBudgetCurveDisplay",
     "LabeledKFold",
     "LabeledStratifiedKFold",
+    "PseudoLabelClassifier",
     "ClusterLabelDecoder",
     "select_representatives",
     "check_partially_labeled",

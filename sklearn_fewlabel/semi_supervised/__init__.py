@@ -3,6 +3,9 @@
 __all__ = []
 
 # Each estimator module adds its own import line and names below.
+from ._pseudo_label import PseudoLabelClassifier  # noqa: E402
+
+__all__ += ["PseudoLabelClassifier"]
 from ._cluster_decoder import ClusterLabelDecoder  # noqa: E402
 from ._representative import select_representatives  # noqa: E402
 

@@ -1,0 +1,680 @@
+"""Pseudo-labelling (self-training) around any probabilistic classifier."""
+
+import numbers
+import warnings
+
+import numpy as np
+from sklearn.base import BaseEstimator, MetaEstimatorMixin, _fit_context, clone
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.model_selection import StratifiedKFold
+from sklearn.pipeline import Pipeline
+from sklearn.utils import check_random_state, get_tags
+from sklearn.utils._indexing import _safe_indexing
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_is_fitted, has_fit_parameter, validate_data
+
+from ..base import SemiSupervisedClassifierMixin
+from ..utils._labels import check_partially_labeled
+
+__all__ = ["PseudoLabelClassifier"]
+
+_SELECTIONS = ("threshold", "quota", "curriculum")
+
+
+def _sample_weight_key(estimator):
+    """Name of the ``fit`` parameter that takes sample weights, or None.
+
+    A plain estimator takes ``sample_weight`` when its ``fit`` signature has
+    it (:func:`~sklearn.utils.validation.has_fit_parameter`); a
+    :class:`~sklearn.pipeline.Pipeline` takes ``<last step>__sample_weight``
+    when its final step does. Anything else (e.g. a skorch net, whose
+    ``**fit_params`` go to the module) gets no weights.
+    """
+    if isinstance(estimator, Pipeline):
+        name, last = estimator.steps[-1]
+        if last is None or last == "passthrough":
+            return None
+        inner = _sample_weight_key(last)
+        return None if inner is None else f"{name}__{inner}"
+    try:
+        return "sample_weight" if has_fit_parameter(estimator, "sample_weight") else None
+    except (TypeError, ValueError):  # pragma: no cover - exotic callables
+        return None
+
+
+def _estimator_has(attr):
+    """``available_if`` check: the fitted model, else the final-stage model.
+
+    With ``calibration`` set, the model is a
+    :class:`~sklearn.calibration.CalibratedClassifierCV`, which has
+    ``predict_proba`` but neither ``decision_function`` nor
+    ``predict_log_proba``.
+    """
+
+    def check(self):
+        if hasattr(self, "estimator_"):
+            return hasattr(self.estimator_, attr)
+        if self.calibration is not None:
+            return attr in ("predict", "predict_proba")
+        final = self.student if self.student is not None else self.estimator
+        return hasattr(final, attr)
+
+    return check
+
+
+class PseudoLabelClassifier(SemiSupervisedClassifierMixin, MetaEstimatorMixin, BaseEstimator):
+    """Pseudo-labelling around any classifier with ``predict_proba``.
+
+    A teacher (a clone of ``estimator``) is fitted on the labelled rows; it
+    predicts the unlabelled rows (``y == -1``), the trustworthy predictions
+    are kept as pseudo-labels and a student is fitted on labelled +
+    pseudo-labelled rows. The student becomes the next round's teacher, and
+    so on, until a stopping rule fires. The labelled rows are never
+    relabelled.
+
+    Compared with :class:`~sklearn.semi_supervised.SelfTrainingClassifier`
+    (a global threshold or global top-k, labels frozen once assigned), every
+    choice below is a parameter a grid search can tune:
+
+    - **which rows** (``selection``): a confidence ``threshold``; a per-class
+      ``quota`` (class-balanced top-k, so a dominant class cannot swallow the
+      rest); or a ``curriculum`` (the most confident fraction of the
+      unlabelled rows, growing every round, as in Curriculum Labeling);
+    - **re-estimation** (``reestimate``): every round, all pseudo-labels are
+      predicted afresh and the selection is redone, so a wrong early label can
+      be undone (or dropped); or they are frozen once assigned;
+    - **confidence weighting** (``weighting="confidence"``): a pseudo-labelled
+      row is weighted by the confidence of its label through
+      ``sample_weight`` (labelled rows weigh 1);
+    - **calibration** (``calibration``): the models are wrapped in
+      :class:`~sklearn.calibration.CalibratedClassifierCV`, so that
+      ``threshold`` and the confidence weights mean probabilities (and so
+      that classifiers with only ``decision_function``, e.g.
+      :class:`~sklearn.svm.LinearSVC`, can be used);
+    - **stopping**: ``max_iter`` rounds, no change in the pseudo-labels
+      (``"no_change"``), or every unlabelled row pseudo-labelled
+      (``"all_labeled"``), recorded in ``termination_condition_``, with a
+      per-round ``history_``.
+
+    Parameters
+    ----------
+    estimator : estimator object
+        A classifier implementing ``fit`` and ``predict_proba`` (a
+        scikit-learn classifier, a :class:`~sklearn.pipeline.Pipeline` ending
+        in one, a skorch ``NeuralNetClassifier``...). The teacher of round 0
+        is a clone of it, fitted on the labelled rows only; it is also the
+        student unless ``student`` is given. It is fitted on integer targets
+        ``0..n_classes-1`` (positions in ``classes_``), which is what a
+        skorch net needs; ``int64`` labels are passed.
+    student : estimator object, default=None
+        If given, the model fitted on labelled + pseudo-labelled rows in every
+        round (and therefore the teacher of the rounds after the first, and
+        the final model ``estimator_``). Lets a cheap teacher label data for
+        a costlier student. Must also have ``predict_proba`` when
+        ``max_iter > 1``.
+    selection : {"threshold", "quota", "curriculum"}, default="quota"
+        How pseudo-labels are chosen among the unlabelled rows, each by the
+        teacher's confidence (its largest class probability):
+
+        - ``"threshold"``: the rows whose confidence exceeds ``threshold``;
+        - ``"quota"``: for each class, the most confident rows predicted as
+          that class, up to ``t * k_per_class`` rows per class in round ``t``
+          (a class predicted for fewer rows gives what it has);
+        - ``"curriculum"``: the most confident ``min(1, t * curriculum_step)``
+          fraction of the unlabelled rows in round ``t``.
+    threshold : float in [0, 1), default=0.9
+        Confidence a prediction must exceed, for ``selection="threshold"``.
+    k_per_class : int or float, default=0.1
+        Per-class quota increment per round, for ``selection="quota"``: an
+        int is a number of rows; a float in (0, 1] is a fraction of
+        ``n_unlabeled / n_classes`` (0.1 pseudo-labels, in a balanced
+        problem, everything in 10 rounds).
+    curriculum_step : float in (0, 1], default=0.2
+        Growth of the selected fraction per round, for
+        ``selection="curriculum"``.
+    reestimate : bool, default=True
+        If True, every round re-predicts *all* unlabelled rows and redoes the
+        selection from scratch: a pseudo-label may change or be dropped. If
+        False, a pseudo-label is frozen once assigned and every round only
+        adds rows from those not yet pseudo-labelled (the same cumulative
+        quota/fraction; ``threshold`` adds every remaining row above it),
+        as :class:`~sklearn.semi_supervised.SelfTrainingClassifier` does.
+    weighting : {"none", "confidence"}, default="none"
+        ``"confidence"`` passes ``sample_weight`` to the student's ``fit``:
+        1 for labelled rows, the confidence of its pseudo-label for a
+        pseudo-labelled row. The weights go to ``fit(..., sample_weight=w)``
+        when the student's ``fit`` takes ``sample_weight``, to the final step
+        of a :class:`~sklearn.pipeline.Pipeline` as
+        ``<step>__sample_weight`` when that step takes it, and through
+        :class:`~sklearn.calibration.CalibratedClassifierCV` to a plain
+        estimator that takes it. Otherwise (e.g. a skorch net) a
+        :class:`UserWarning` is raised once per ``fit`` and the rows are
+        unweighted.
+    calibration : {None, "sigmoid", "isotonic"}, default=None
+        If set, each teacher and student is wrapped in
+        ``CalibratedClassifierCV(model, method=calibration,
+        cv=StratifiedKFold(min(3, smallest class count)))``, fitted on its
+        training rows (labelled + pseudo-labelled: the pseudo-labels are taken
+        as true). A training set with a class of a single row cannot be
+        cross-validated: that model is then fitted uncalibrated, with a
+        :class:`UserWarning` (so with one label per class, round 0 is
+        uncalibrated). ``estimator_`` is then the calibrated wrapper.
+    max_iter : int, default=10
+        Maximum number of pseudo-labelling rounds (student fits). 0 fits the
+        teacher on the labelled rows only.
+    validation_fraction : float in (0, 1), default=None
+        If set, this fraction of the labelled rows (stratified, always leaving
+        at least one labelled row per class to train on) is held out from
+        training, and the accuracy of every round's model on it is recorded in
+        ``history_["val_accuracy"]``. The held-out rows are *not* used to fit.
+    random_state : int, RandomState instance or None, default=None
+        Controls the validation split and the folds of ``calibration``. The
+        estimator's own ``random_state`` is left as set.
+    verbose : bool, default=False
+        Print one line per round.
+
+    Attributes
+    ----------
+    estimator_ : estimator object
+        The final fitted model (a student, or the teacher if no round ran and
+        no ``student`` is given). It predicts integer codes: positions in
+        ``classes_``.
+    classes_ : ndarray of shape (n_classes,)
+        Class labels seen among the labelled rows.
+    transduction_ : ndarray of shape (n_samples,)
+        Labels used for the final fit: the given labels, the pseudo-labels of
+        the selected rows, and ``-1`` for rows left unlabelled. Held-out
+        validation rows keep their given label.
+    labeled_iter_ : ndarray of shape (n_samples,)
+        For each row, the round since which it has held its current label in
+        ``transduction_``: 0 for given labels, ``t >= 1`` for a pseudo-label
+        (re-estimated and unchanged since round ``t``), ``-1`` for rows left
+        unlabelled.
+    n_iter_ : int
+        Number of pseudo-labelling rounds run (student fits).
+    termination_condition_ : {"max_iter", "no_change", "all_labeled"}
+        Why fitting stopped: ``max_iter`` rounds ran; a round's selection was
+        identical to the previous one (same rows, same labels: another fit
+        would change nothing); or every unlabelled row was pseudo-labelled
+        (also when ``y`` had no unlabelled row).
+    history_ : dict of lists
+        One entry per round ``0..n_iter_`` (round 0 = teacher on the
+        labelled rows): ``"n_pseudo"`` (pseudo-labelled rows used),
+        ``"n_per_class"`` (ndarray of pseudo-label counts per class, in
+        ``classes_`` order), ``"n_added"``, ``"n_removed"``, ``"n_changed"``
+        (rows that joined, left, or kept their place with another label,
+        relative to the previous round), ``"mean_confidence"`` of the
+        pseudo-labels (``nan`` when none) and, when ``validation_fraction``
+        is set, ``"val_accuracy"``. ``pandas.DataFrame(clf.history_)`` gives
+        a table.
+    validation_indices_ : ndarray
+        Rows held out for validation (empty if ``validation_fraction`` is
+        None).
+    n_features_in_ : int
+        Number of features seen during :term:`fit`.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during :term:`fit`. Defined only when `X` has
+        feature names that are all strings.
+
+    See Also
+    --------
+    sklearn.semi_supervised.SelfTrainingClassifier : Self-training with a
+        global threshold or top-k and frozen labels.
+
+    Notes
+    -----
+    Badly calibrated students (boosted trees, SVMs, over-fitted networks)
+    make a probability ``threshold`` meaningless; ``selection="quota"`` and
+    ``"curriculum"`` only use the *ranking* of the confidences and are
+    robust to this, otherwise use ``calibration``.
+
+    References
+    ----------
+    D.-H. Lee, "Pseudo-Label: the simple and efficient semi-supervised
+    learning method for deep neural networks", ICML workshop, 2013.
+
+    P. Cascante-Bonilla, F. Tan, Y. Qi, V. Ordonez, "Curriculum Labeling:
+    revisiting pseudo-labeling for semi-supervised learning", AAAI, 2021.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn_fewlabel.semi_supervised import PseudoLabelClassifier
+    >>> X, y = load_digits(return_X_y=True)
+    >>> y_train = np.full_like(y, -1)
+    >>> y_train[:50] = y[:50]
+    >>> clf = PseudoLabelClassifier(
+    ...     LogisticRegression(max_iter=200), selection="quota", k_per_class=0.25
+    ... ).fit(X / 16, y_train)
+    >>> clf.termination_condition_, clf.n_iter_
+    ('all_labeled', 5)
+    >>> clf.history_["n_pseudo"]  # pseudo-labelled rows per round
+    [0, 440, 880, 1320, 1703, 1747]
+    >>> round(clf.score(X[50:] / 16, y[50:]), 2)  # labelled rows only: 0.78
+    0.86
+    """
+
+    _parameter_constraints: dict = {
+        # predict_proba is checked in fit: a calibrated model gets one.
+        "estimator": [HasMethods(["fit"])],
+        "student": [HasMethods(["fit"]), None],
+        "selection": [StrOptions(set(_SELECTIONS))],
+        "threshold": [Interval(numbers.Real, 0.0, 1.0, closed="left")],
+        "k_per_class": [
+            Interval(numbers.Integral, 1, None, closed="left"),
+            Interval(numbers.Real, 0.0, 1.0, closed="right"),
+        ],
+        "curriculum_step": [Interval(numbers.Real, 0.0, 1.0, closed="right")],
+        "reestimate": ["boolean"],
+        "weighting": [StrOptions({"none", "confidence"})],
+        "pseudo_weight": [Interval(numbers.Real, 0.0, None, closed="right")],
+        "calibration": [StrOptions({"sigmoid", "isotonic"}), None],
+        "max_iter": [Interval(numbers.Integral, 0, None, closed="left")],
+        "validation_fraction": [Interval(numbers.Real, 0.0, 1.0, closed="neither"), None],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        estimator,
+        *,
+        student=None,
+        selection="quota",
+        threshold=0.9,
+        k_per_class=0.1,
+        curriculum_step=0.2,
+        reestimate=True,
+        weighting="none",
+        pseudo_weight=1.0,
+        calibration=None,
+        max_iter=10,
+        validation_fraction=None,
+        random_state=None,
+        verbose=False,
+    ):
+        self.estimator = estimator
+        self.student = student
+        self.selection = selection
+        self.threshold = threshold
+        self.k_per_class = k_per_class
+        self.curriculum_step = curriculum_step
+        self.reestimate = reestimate
+        self.weighting = weighting
+        self.pseudo_weight = pseudo_weight
+        self.calibration = calibration
+        self.max_iter = max_iter
+        self.validation_fraction = validation_fraction
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = get_tags(self.estimator).input_tags.sparse
+        tags.target_tags.required = True
+        return tags
+
+    # ------------------------------------------------------------------ fit
+    def _check_proba(self, model, role):
+        if self.calibration is None and not hasattr(model, "predict_proba"):
+            raise TypeError(
+                f"PseudoLabelClassifier needs a {role} with predict_proba to rank its "
+                f"pseudo-labels; {type(model).__name__} has none (e.g. SVC needs "
+                "probability=True). Pass calibration='sigmoid' to wrap it in "
+                "CalibratedClassifierCV, or wrap it yourself."
+            )
+
+    def _fit_model(self, base, X, y_codes, weights, rng, previous=None):
+        """Fit a clone of ``base`` (calibrated if asked), or refit ``previous``."""
+        model = clone(base) if previous is None else previous
+        key = _sample_weight_key(model)
+        if self.calibration is not None and previous is None:
+            counts = np.bincount(y_codes)
+            n_min = counts[counts > 0].min()
+            if n_min >= 2:
+                cv = StratifiedKFold(
+                    min(3, n_min), shuffle=True, random_state=rng.randint(np.iinfo(np.int32).max)
+                )
+                key = "sample_weight" if key == "sample_weight" else None
+                model = CalibratedClassifierCV(model, method=self.calibration, cv=cv)
+            elif not self._warned_calibration:
+                self._warned_calibration = True
+                warnings.warn(
+                    f"calibration={self.calibration!r} needs at least 2 training rows "
+                    "per class for cross-validation; a model with a single-row class "
+                    "was fitted uncalibrated.",
+                    UserWarning,
+                )
+        fit_params = {}
+        if weights is not None:
+            if key is not None:
+                fit_params[key] = weights
+            elif not self._warned_weights:
+                self._warned_weights = True
+                warnings.warn(
+                    f"weighting='confidence' was asked but {type(base).__name__}.fit "
+                    "takes no sample_weight (nor does the final step of its "
+                    "pipeline); pseudo-labelled rows are unweighted.",
+                    UserWarning,
+                )
+        return model.fit(X, y_codes, **fit_params)
+
+    def _proba(self, model, X):
+        """``predict_proba`` with one column per class of ``classes_``."""
+        proba = np.asarray(model.predict_proba(X), dtype=float)
+        k = self.classes_.shape[0]
+        cls = getattr(model, "classes_", None)
+        if proba.shape[1] != k and cls is not None:
+            full = np.zeros((proba.shape[0], k))
+            full[:, np.asarray(cls, dtype=int)] = proba
+            proba = full
+        return proba
+
+    def _select(self, proba, round_, pool_size, selected, labels, weights):
+        """Choose the pseudo-labels of this round.
+
+        ``proba`` covers the pool rows that are candidates: all of them when
+        ``reestimate``, else only those not yet selected. Returns new
+        ``(selected, labels, weights)`` arrays over the whole pool.
+        """
+        pred = np.argmax(proba, axis=1)
+        conf = proba[np.arange(proba.shape[0]), pred]
+        if self.reestimate:
+            cand = np.arange(pool_size)
+            new_sel = np.zeros(pool_size, dtype=bool)
+            new_lab = np.full(pool_size, -1, dtype=np.int64)
+            new_w = np.zeros(pool_size)
+            step = round_
+        else:
+            cand = np.flatnonzero(~selected)
+            new_sel, new_lab, new_w = selected.copy(), labels.copy(), weights.copy()
+            step = 1
+        if self.selection == "threshold":
+            take = np.flatnonzero(conf > self.threshold)
+        elif self.selection == "quota":
+            k = self.classes_.shape[0]
+            if isinstance(self.k_per_class, numbers.Integral):
+                per_round = int(self.k_per_class)
+            else:
+                per_round = max(1, int(np.ceil(self.k_per_class * pool_size / k)))
+            take = []
+            for c in range(k):
+                members = np.flatnonzero(pred == c)
+                quota = per_round * step
+                if members.size > quota:
+                    order = np.argsort(-conf[members], kind="stable")
+                    members = members[order[:quota]]
+                take.append(members)
+            take = np.sort(np.concatenate(take))
+        else:  # curriculum
+            if self.reestimate:
+                frac = min(1.0, round_ * self.curriculum_step)
+            else:
+                frac = min(1.0, self.curriculum_step)
+            n_take = min(cand.size, int(np.ceil(frac * pool_size - 1e-9)))
+            order = np.argsort(-conf, kind="stable")
+            take = np.sort(order[:n_take])
+        rows = cand[take]
+        new_sel[rows] = True
+        new_lab[rows] = pred[take]
+        new_w[rows] = conf[take]
+        return new_sel, new_lab, new_w
+
+    def _validation_split(self, y_codes, labeled_idx, rng):
+        if self.validation_fraction is None:
+            return labeled_idx, labeled_idx[:0]
+        held = []
+        for c in np.unique(y_codes[labeled_idx]):
+            members = labeled_idx[y_codes[labeled_idx] == c]
+            n_val = min(members.size - 1, int(np.floor(self.validation_fraction * members.size)))
+            if n_val > 0:
+                held.append(rng.choice(members, size=n_val, replace=False))
+        held = np.sort(np.concatenate(held)) if held else labeled_idx[:0]
+        if held.size == 0:
+            warnings.warn(
+                f"validation_fraction={self.validation_fraction} holds out no labelled "
+                "row (too few labels per class); no validation accuracy is recorded.",
+                UserWarning,
+            )
+        train = np.setdiff1d(labeled_idx, held)
+        return train, held
+
+    @_fit_context(
+        # estimator and student are not validated yet
+        prefer_skip_nested_validation=False
+    )
+    def fit(self, X, y):
+        """Fit the teacher, pseudo-label, fit the students.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data, labelled and unlabelled rows together.
+        y : array-like of shape (n_samples,)
+            Labels, ``-1`` for unlabelled rows.
+
+        Returns
+        -------
+        self : object
+            Fitted estimator.
+        """
+        # finiteness is left to the estimator, as SelfTrainingClassifier does
+        X = validate_data(self, X, accept_sparse=["csr", "csc"], ensure_all_finite=False)
+        y, labeled, classes = check_partially_labeled(
+            y, n_samples=X.shape[0], estimator_name="PseudoLabelClassifier"
+        )
+        self.classes_ = classes
+        rng = check_random_state(self.random_state)
+        self._warned_weights = False
+        self._warned_calibration = False
+
+        teacher_base = self.estimator
+        student_base = self.student if self.student is not None else self.estimator
+        self._check_proba(teacher_base, "estimator")
+        if self.max_iter > 1:
+            self._check_proba(student_base, "student")
+
+        y_codes = np.full(y.shape[0], -1, dtype=np.int64)
+        y_codes[labeled] = np.searchsorted(classes, y[labeled])
+        labeled_idx = np.flatnonzero(labeled)
+        train_idx, val_idx = self._validation_split(y_codes, labeled_idx, rng)
+        self.validation_indices_ = val_idx
+        pool = np.flatnonzero(~labeled)
+        n_pool = pool.size
+        k = classes.shape[0]
+        # a student with warm_start=True is refitted in place round after round
+        warm = self.calibration is None and getattr(student_base, "warm_start", False) is True
+        weighted = self.weighting == "confidence" or self.pseudo_weight != 1.0
+
+        if n_pool == 0:
+            warnings.warn(
+                "y contains no unlabelled rows (-1): PseudoLabelClassifier fits the "
+                "estimator on the labelled rows only.",
+                UserWarning,
+            )
+
+        selected = np.zeros(n_pool, dtype=bool)
+        labels = np.full(n_pool, -1, dtype=np.int64)
+        conf = np.zeros(n_pool)
+        since = np.full(n_pool, -1, dtype=np.int64)
+        history = {
+            "n_pseudo": [],
+            "n_per_class": [],
+            "n_added": [],
+            "n_removed": [],
+            "n_changed": [],
+            "mean_confidence": [],
+        }
+        if val_idx.size:
+            history["val_accuracy"] = []
+            X_val = _safe_indexing(X, val_idx)
+
+        def record(model, n_added, n_removed, n_changed):
+            history["n_pseudo"].append(int(selected.sum()))
+            history["n_per_class"].append(np.bincount(labels[selected], minlength=k))
+            history["n_added"].append(int(n_added))
+            history["n_removed"].append(int(n_removed))
+            history["n_changed"].append(int(n_changed))
+            history["mean_confidence"].append(
+                float(conf[selected].mean()) if selected.any() else float("nan")
+            )
+            if val_idx.size:
+                pred = np.argmax(self._proba(model, X_val), axis=1)
+                history["val_accuracy"].append(float(np.mean(pred == y_codes[val_idx])))
+            if self.verbose:
+                r = len(history["n_pseudo"]) - 1
+                msg = (
+                    f"[PseudoLabelClassifier] round {r}: {history['n_pseudo'][-1]} "
+                    f"pseudo-labels (+{n_added} -{n_removed}, {n_changed} changed)"
+                )
+                if val_idx.size:
+                    msg += f", val accuracy {history['val_accuracy'][-1]:.4f}"
+                print(msg)
+
+        def fit_round(base, previous=None):
+            idx = np.concatenate([train_idx, pool[selected]])
+            tgt = np.concatenate([y_codes[train_idx], labels[selected]])
+            w_pseudo = conf[selected] if self.weighting == "confidence" else np.ones(selected.sum())
+            w = (
+                np.concatenate([np.ones(train_idx.size), self.pseudo_weight * w_pseudo])
+                if weighted
+                else None
+            )
+            order = np.argsort(idx, kind="stable")
+            return self._fit_model(
+                base,
+                _safe_indexing(X, idx[order]),
+                tgt[order],
+                None if w is None else w[order],
+                rng,
+                previous,
+            )
+
+        model = fit_round(teacher_base)
+        model_is_student = self.student is None
+        record(model, 0, 0, 0)
+        self.n_iter_ = 0
+        self.termination_condition_ = "all_labeled" if n_pool == 0 else "max_iter"
+
+        while n_pool and self.n_iter_ < self.max_iter:
+            round_ = self.n_iter_ + 1
+            cand = np.arange(n_pool) if self.reestimate else np.flatnonzero(~selected)
+            proba = self._proba(model, _safe_indexing(X, pool[cand]))
+            new_sel, new_lab, new_conf = self._select(
+                proba, round_, n_pool, selected, labels, conf
+            )
+            kept = new_sel & selected
+            changed = kept & (new_lab != labels)
+            n_added = int((new_sel & ~selected).sum())
+            n_removed = int((selected & ~new_sel).sum())
+            if n_added == 0 and n_removed == 0 and not changed.any():
+                self.termination_condition_ = "no_change"
+                break
+            since[new_sel & ~(kept & ~changed)] = round_
+            since[~new_sel] = -1
+            selected, labels, conf = new_sel, new_lab, new_conf
+            model = fit_round(student_base, model if (warm and model_is_student) else None)
+            model_is_student = True
+            self.n_iter_ = round_
+            record(model, n_added, n_removed, int(changed.sum()))
+            if selected.all():
+                self.termination_condition_ = "all_labeled"
+                break
+
+        if not model_is_student:
+            model = fit_round(student_base)
+        self.estimator_ = model
+        self.history_ = history
+
+        self.transduction_ = y.copy()
+        self.transduction_[pool[selected]] = classes[labels[selected]]
+        self.labeled_iter_ = np.full(y.shape[0], -1, dtype=np.int64)
+        self.labeled_iter_[labeled] = 0
+        self.labeled_iter_[pool] = since
+        del self._warned_weights, self._warned_calibration
+        return self
+
+    # ------------------------------------------------------------ predict
+    @available_if(_estimator_has("predict"))
+    def predict(self, X):
+        """Predict the class of each row of ``X``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Predicted labels (from ``classes_``).
+        """
+        check_is_fitted(self)
+        X = validate_data(
+            self, X, accept_sparse=["csr", "csc"], ensure_all_finite=False, reset=False
+        )
+        codes = np.asarray(self.estimator_.predict(X)).astype(np.int64).ravel()
+        return self.classes_[codes]
+
+    @available_if(_estimator_has("predict_proba"))
+    def predict_proba(self, X):
+        """Class probabilities of the final model.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Probabilities, columns in ``classes_`` order.
+        """
+        check_is_fitted(self)
+        X = validate_data(
+            self, X, accept_sparse=["csr", "csc"], ensure_all_finite=False, reset=False
+        )
+        return self._proba(self.estimator_, X)
+
+    @available_if(_estimator_has("predict_log_proba"))
+    def predict_log_proba(self, X):
+        """Log class probabilities of the final model.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Log-probabilities, columns in ``classes_`` order.
+        """
+        check_is_fitted(self)
+        X = validate_data(
+            self, X, accept_sparse=["csr", "csc"], ensure_all_finite=False, reset=False
+        )
+        return self.estimator_.predict_log_proba(X)
+
+    @available_if(_estimator_has("decision_function"))
+    def decision_function(self, X):
+        """Decision function of the final model.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Decision scores, columns in ``classes_`` order.
+        """
+        check_is_fitted(self)
+        X = validate_data(
+            self, X, accept_sparse=["csr", "csc"], ensure_all_finite=False, reset=False
+        )
+        return self.estimator_.decision_function(X)
