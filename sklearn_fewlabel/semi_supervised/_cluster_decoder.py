@@ -66,7 +66,8 @@ class _Responsibilities:
         self.ids_ = None
         if hasattr(clusterer, "predict_proba"):
             self.kind_ = "proba"
-            R = np.asarray(clusterer.predict_proba(X), dtype=np.float64)
+            self.temperature_ = 1.0 if temperature == "auto" else float(temperature)
+            R = self._temper(np.asarray(clusterer.predict_proba(X), dtype=np.float64))
         elif _has_distance_transform(clusterer):
             self.kind_ = "distance"
             d2 = np.asarray(clusterer.transform(X), dtype=np.float64) ** 2
@@ -90,6 +91,18 @@ class _Responsibilities:
         self.n_clusters_ = R.shape[1]
         return R
 
+    def _temper(self, R):
+        """``R ** (1 / T)``, renormalised (``T = 1``: unchanged)."""
+        if self.temperature_ == 1.0:
+            return R
+        with np.errstate(divide="ignore"):
+            logits = np.log(np.clip(R, 0.0, None)) / self.temperature_
+        norm = logsumexp(logits, axis=1, keepdims=True)
+        ok = np.isfinite(norm[:, 0])
+        out = np.zeros_like(R)
+        out[ok] = np.exp(logits[ok] - norm[ok])
+        return out
+
     def _softmax(self, d2):
         logits = -d2 / self.temperature_
         return np.exp(logits - logsumexp(logits, axis=1, keepdims=True))
@@ -104,7 +117,7 @@ class _Responsibilities:
 
     def transform(self, clusterer, X):
         if self.kind_ == "proba":
-            R = np.asarray(clusterer.predict_proba(X), dtype=np.float64)
+            R = self._temper(np.asarray(clusterer.predict_proba(X), dtype=np.float64))
         elif self.kind_ == "distance":
             R = self._softmax(np.asarray(clusterer.transform(X), dtype=np.float64) ** 2)
         else:
@@ -180,7 +193,8 @@ class ClusterLabelDecoder(
 
         - ``predict_proba`` (e.g. :class:`~sklearn.mixture.GaussianMixture`,
           :class:`~sklearn.mixture.BayesianGaussianMixture`,
-          ``GMVAEClusterer``);
+          ``GMVAEClusterer``), tempered as ``p(c | x) ** (1 / temperature)``
+          (renormalised) if a float ``temperature`` is given;
         - for k-means-like clusterers (a ``cluster_centers_`` attribute and a
           ``transform`` returning distances, e.g.
           :class:`~sklearn.cluster.KMeans`,
@@ -193,12 +207,21 @@ class ClusterLabelDecoder(
         Strength of the Dirichlet prior per class (Laplace smoothing when the
         labelled classes are balanced). ``0`` gives raw frequencies.
     temperature : "auto" or float, default="auto"
-        Temperature ``T`` of the k-means responsibilities
-        ``softmax(-d^2 / T)``. ``"auto"`` uses the spherical Gaussian mixture
-        that k-means approximates: ``T = 2 sigma^2`` with ``sigma^2`` the mean
-        squared distance of the training rows to their nearest centre
-        divided by the number of features of the centres. Larger is softer.
-        Ignored for clusterers with ``predict_proba``.
+        Softness of the responsibilities (larger is softer; it matters for
+        soft decoding only, the argmax cluster does not change).
+
+        - k-means-like clusterers: ``p(c | x) = softmax(-d^2 / T)``.
+          ``"auto"`` uses the spherical Gaussian mixture that k-means
+          approximates: ``T = 2 sigma^2`` with ``sigma^2`` the mean squared
+          distance of the training rows to their nearest centre divided by
+          the number of features of the centres.
+        - clusterers with ``predict_proba``: ``"auto"`` (= 1) uses them as
+          they are; a float ``T`` tempers them to
+          ``softmax(log p(c | x) / T)``. Mixture models fitted in many
+          dimensions are often over-confident, and ``T > 1`` lets a
+          labelled point inform the clusters next to its own; tune it
+          like any hyperparameter (e.g. ``GridSearchCV`` with
+          :class:`~sklearn_fewlabel.model_selection.LabeledStratifiedKFold`).
     fallback : {"nearest", "prior"}, default="nearest"
         Prior mean of the clusters without labelled points (see above).
     classes : array-like, default=None
@@ -207,8 +230,13 @@ class ClusterLabelDecoder(
         stored in ``missing_classes_`` and left out of ``classes_``.
     refit_clusterer : bool, default=True
         If False, ``clusterer`` must already be fitted; it is used as is
-        (a copy is kept) and ``fit`` only estimates the cluster x class
-        table. :class:`~sklearn.frozen.FrozenEstimator` does the same.
+        (never modified; a copy is kept as ``clusterer_``) and ``fit`` only
+        estimates the cluster x class table -- cheap, so one expensive
+        clustering can serve many label budgets, seeds and decodings.
+        :func:`~sklearn.base.clone` (hence ``GridSearchCV``,
+        ``LabelBudget``...) then shares the fitted clusterer instead of
+        returning an unfitted copy. Wrapping the clusterer in
+        :class:`~sklearn.frozen.FrozenEstimator` does the same.
 
     Attributes
     ----------
@@ -244,7 +272,7 @@ class ClusterLabelDecoder(
     class_prior_ : ndarray of shape (n_classes,)
         Laplace-smoothed class frequencies of the labelled rows.
     temperature_ : float or None
-        The temperature used (k-means-like clusterers only).
+        The temperature used (None for predict-only clusterers).
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
@@ -312,6 +340,19 @@ class ClusterLabelDecoder(
         tags.target_tags.required = True
         tags.non_deterministic = inner.non_deterministic
         return tags
+
+    def __sklearn_clone__(self):
+        if self.refit_clusterer:
+            return super().__sklearn_clone__()
+        # A prefit clusterer is the point of refit_clusterer=False: clones (as
+        # made by GridSearchCV, LabelBudget, cross_val_score...) share it
+        # instead of getting an unfitted copy. It is never modified.
+        params = {
+            k: clone(v, safe=False)
+            for k, v in self.get_params(deep=False).items()
+            if k != "clusterer"
+        }
+        return type(self)(clusterer=self.clusterer, **params)
 
     def _validate_X(self, X, reset):
         return validate_data(

@@ -99,10 +99,12 @@ def select_representatives(
       ``m > 1`` labels is split by k-means into ``m`` parts and the row
       nearest each part's centre is chosen, so picks are typical *and*
       diverse.
-    - **budget < number of clusters**: the cluster centres are grouped by
-      a size-weighted k-means into ``n_labeled`` groups and the most typical
-      row of the largest cluster of each group is chosen, so the labels
-      cover the data instead of piling into its densest part.
+    - **budget < number of clusters**: the clustering is finer than the
+      budget, so the cluster centres are grouped by a size-weighted k-means
+      into ``n_labeled`` groups (an approximation of k-means on the rows
+      with ``k = n_labeled``) and the row of each group nearest its centre
+      is chosen, so the labels cover the data instead of piling into its
+      densest part.
 
     A row is *typical* of its cluster (argmax of ``p(c | x)``) when it is
     nearest the cluster's centre: ``cluster_centers_`` or ``means_`` of the
@@ -240,10 +242,13 @@ def select_representatives(
         if centers is not None:
             km = KMeans(n_clusters=n_labeled, n_init="auto", random_state=rng)
             groups = km.fit_predict(centers[nonempty], sample_weight=sizes[nonempty])
+            Zd = Z.toarray() if hasattr(Z, "toarray") else Z
             for g in range(n_labeled):
                 ks = nonempty[groups == g]
                 if ks.size:
-                    picked.append(most_typical(members[ks[np.argmax(sizes[ks])]]))
+                    rows = np.concatenate([members[k] for k in ks])
+                    d2 = ((Zd[rows] - km.cluster_centers_[g]) ** 2).sum(axis=1)
+                    picked.append(rows[np.argmin(d2)])
         else:
             for k in nonempty[np.argsort(-sizes[nonempty], kind="stable")][:n_labeled]:
                 picked.append(most_typical(members[k]))

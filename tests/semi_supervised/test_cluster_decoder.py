@@ -280,6 +280,42 @@ def test_prefit_clusterer_is_not_refit():
         ClusterLabelDecoder(GaussianMixture(4), refit_clusterer=False).fit(X, y_m)
 
 
+def test_prefit_clusterer_survives_clone_and_grid_search():
+    X, y = _blobs(std=1.2)
+    y_m = np.full_like(y, -1)
+    for c in range(4):
+        y_m[np.flatnonzero(y == c)[:6]] = c
+    gm = GaussianMixture(4, random_state=0).fit(X)
+    means = gm.means_.copy()
+    dec = ClusterLabelDecoder(gm, refit_clusterer=False, alpha=0.5)
+    twin = clone(dec)
+    assert twin.clusterer is gm and twin.alpha == 0.5
+    assert clone(ClusterLabelDecoder(gm)).clusterer is not gm  # default: a fresh copy
+    grid = GridSearchCV(
+        dec, {"temperature": ["auto", 3.0], "decoding": ["soft", "hard"]},
+        cv=LabeledStratifiedKFold(3),
+    ).fit(X, y_m)
+    assert_allclose(grid.best_estimator_.clusterer_.means_, means)
+    assert_allclose(gm.means_, means)
+    assert grid.score(X, y) > 0.95
+
+
+def test_temperature_tempers_predict_proba_clusterers():
+    X, y = _blobs(std=2.0)
+    y_m = _one_label_per_class(y)
+    gm = GaussianMixture(4, random_state=0).fit(X)
+    base = ClusterLabelDecoder(gm, refit_clusterer=False).fit(X, y_m)
+    assert base.temperature_ == 1.0
+    assert_allclose(base.transform(X), gm.predict_proba(X))
+    warm = ClusterLabelDecoder(gm, refit_clusterer=False, temperature=4.0).fit(X, y_m)
+    expected = gm.predict_proba(X) ** 0.25
+    expected /= expected.sum(axis=1, keepdims=True)
+    assert_allclose(warm.transform(X), expected, atol=1e-12)
+    # same argmax, so hard decoding does not change; soft counts spread out
+    assert_array_equal(warm.transform(X).argmax(1), base.transform(X).argmax(1))
+    assert (warm.cluster_class_counts_ > 0.01).sum() > (base.cluster_class_counts_ > 0.01).sum()
+
+
 def test_refit_clusterer_sees_all_rows_and_never_y():
     seen = {}
 
