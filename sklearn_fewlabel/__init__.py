@@ -13,6 +13,7 @@ from .model_selection import (
     labeled_scorer,
     mask_labels,
 )
+from .cluster import GMVAEClusterer
 from .datasets import load_mnist
 from .semi_supervised import PseudoLabelClassifier
 from .semi_supervised import ClusterLabelDecoder, select_representatives
@@ -28,6 +29,7 @@ __all__ = [
     "LabeledStratifiedKFold",
     "PseudoLabelClassifier",
     "ClusterLabelDecoder",
+    "GMVAEClusterer",
     "select_representatives",
     "check_partially_labeled",
     "cluster_accuracy",

@@ -1,3 +1,5 @@
 """Clusterers that learn from unlabelled data."""
 
-__all__ = []
+from ._gmvae import GMVAEClusterer
+
+__all__ = ["GMVAEClusterer"]

@@ -1,0 +1,408 @@
+"""GMVAEClusterer on MNIST: throughput vs the reference GMVAE, fit time, quality.
+
+Usage (each part can run alone; results are merged into one JSON)::
+
+    nice -n 10 .venv/bin/python benchmarks/bench_gmvae.py throughput
+    nice -n 10 .venv/bin/python benchmarks/bench_gmvae.py k10 --seeds 0 1 2
+    nice -n 10 .venv/bin/python benchmarks/bench_gmvae.py k100 --seeds 0 1 2
+    .venv/bin/python benchmarks/bench_gmvae.py report
+
+Parts
+-----
+throughput
+    Times ``--steps`` optimisation steps of (a) the reference GMVAE
+    re-implemented from its description -- per-component encoder heads,
+    K=100, latent 100, 4 hidden layers of 768 in encoder and decoder, the
+    decoder run on all K samples of every input -- and (b) GMVAEClusterer's
+    module at K=100 with its default sizes, in one run, same batch size, with
+    ``--threads`` torch threads (2 by default).
+k10
+    Default-settings ``GMVAEClusterer(n_clusters=10)`` fitted on all 70k MNIST
+    rows per seed: fit time, cluster accuracy (Hungarian), clusters used; a
+    seed "collapses" if its accuracy is < 70% or it uses < 10 clusters.
+    Saves a PNG of generated samples per cluster (seed 0).
+k100
+    ``GMVAEClusterer(n_clusters=100)`` fitted (unsupervised) on the 60k
+    training rows per seed; ``ClusterLabelDecoder(soft)`` names the clusters
+    with 100 or 10 stratified-random training labels; accuracy on the 10k
+    test rows. Same table for ``GaussianMixture(100, diag)`` on PCA-50.
+"""
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def _json_path(part):
+    return RESULTS / f"gmvae_{part}.json"
+
+
+def _save_partial(part, out):
+    """Write results as they come, so a cut-off run still leaves its seeds."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    _json_path(part).write_text(json.dumps(out, indent=2))
+
+
+# ------------------------------------------------------------ reference model
+class ReferenceGMVAE(nn.Module):
+    """The article's GMVAE as described: per-component encoder heads.
+
+    q(c|x) and q(z|x,c) share a 4x768 trunk; q(z|x,c) has a head per
+    component (one Linear producing K x 2 x latent); a z is sampled for every
+    component and the 4x768 decoder is run on all K of them; the loss is
+    sum_c q(c|x) [ -log p(x|z_c) + log q(z_c|x,c) - log p(z_c|c) ] + KL(q(c|x) || U).
+    """
+
+    def __init__(self, n_features=784, K=100, latent=100, hidden=768, depth=4):
+        super().__init__()
+        self.K, self.L = K, latent
+        trunk, d = [], n_features
+        for _ in range(depth):
+            trunk += [nn.Linear(d, hidden), nn.ReLU()]
+            d = hidden
+        self.trunk = nn.Sequential(*trunk)
+        self.qc = nn.Linear(hidden, K)
+        self.qz = nn.Linear(hidden, K * 2 * latent)
+        dec, d = [], latent
+        for _ in range(depth):
+            dec += [nn.Linear(d, hidden), nn.ReLU()]
+            d = hidden
+        self.dec = nn.Sequential(*dec, nn.Linear(hidden, n_features))
+        self.prior_mu = nn.Parameter(torch.randn(K, latent))
+        self.prior_logvar = nn.Parameter(torch.zeros(K, latent))
+
+    def loss(self, x):
+        B = x.shape[0]
+        h = self.trunk(x)
+        log_qc = F.log_softmax(self.qc(h), dim=1)
+        qc = log_qc.exp()
+        mu, logvar = self.qz(h).view(B, self.K, 2, self.L).unbind(2)
+        z = mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)  # (B, K, L)
+        logits = self.dec(z.reshape(B * self.K, self.L)).view(B, self.K, -1)
+        rec = F.binary_cross_entropy_with_logits(
+            logits, x[:, None, :].expand_as(logits), reduction="none"
+        ).sum(-1)
+        log_q = -0.5 * (logvar + (z - mu) ** 2 / logvar.exp()).sum(-1)
+        log_p = -0.5 * (self.prior_logvar + (z - self.prior_mu) ** 2 / self.prior_logvar.exp()).sum(
+            -1
+        )
+        kl_c = (qc * (log_qc + np.log(self.K))).sum(1)
+        return ((qc * (rec + log_q - log_p)).sum(1) + kl_c).mean()
+
+
+def _time_steps(loss_fn, params, X, batch_size, steps, warmup=5):
+    opt = torch.optim.Adam(params, lr=1e-3)
+    rng = np.random.RandomState(0)
+    Xt = torch.as_tensor(X)
+    t0 = None
+    for i in range(warmup + steps):
+        if i == warmup:
+            t0 = time.perf_counter()
+        idx = torch.as_tensor(rng.randint(0, len(Xt), batch_size))
+        loss = loss_fn(Xt[idx])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    dt = time.perf_counter() - t0
+    return steps * batch_size / dt, dt
+
+
+def part_throughput(args, X, y):
+    from sklearn_fewlabel.cluster import GMVAEClusterer
+    from sklearn_fewlabel.cluster._gmvae_module import GMVAEModule
+
+    torch.manual_seed(0)
+    ref = ReferenceGMVAE()
+    defaults = GMVAEClusterer().get_params()
+    ours = GMVAEModule(784, 100, defaults["latent_dim"], defaults["hidden_dims"], "bernoulli")
+
+    def ours_loss(x):
+        return -ours.elbo(x, *ours(x)).mean()
+
+    out = {"threads": torch.get_num_threads(), "batch_size": args.batch, "steps": args.steps}
+    ref_sps, ref_dt = _time_steps(ref.loss, ref.parameters(), X, args.batch, args.ref_steps)
+    ours_sps, ours_dt = _time_steps(ours_loss, ours.parameters(), X, args.batch, args.steps)
+    ours_def_sps, _ = _time_steps(
+        ours_loss, ours.parameters(), X, defaults["batch_size"], max(50, args.steps // 4)
+    )
+    out.update(
+        reference_samples_per_s=ref_sps,
+        reference_steps=args.ref_steps,
+        reference_seconds=ref_dt,
+        reference_epoch_70k_minutes=70000 / ref_sps / 60,
+        ours_samples_per_s=ours_sps,
+        ours_seconds=ours_dt,
+        ours_default_batch_samples_per_s=ours_def_sps,
+        ratio_same_batch=ours_sps / ref_sps,
+        ratio_default_batch=ours_def_sps / ref_sps,
+        reference_params=sum(p.numel() for p in ref.parameters()),
+        ours_params=sum(p.numel() for p in ours.parameters()),
+    )
+    return out
+
+
+# ------------------------------------------------------------------ quality
+def _collapsed(acc, n_used, k):
+    return bool(acc < 0.70 or n_used < k)
+
+
+def part_k10(args, X, y):
+    from sklearn_fewlabel.cluster import GMVAEClusterer
+    from sklearn_fewlabel.metrics import cluster_accuracy
+
+    rows = []
+    for seed in args.seeds:
+        gm = GMVAEClusterer(n_clusters=10, random_state=seed, **args.extra)
+        t0 = time.perf_counter()
+        gm.fit(X)
+        fit_s = time.perf_counter() - t0
+        labels = gm.labels_
+        acc = cluster_accuracy(y, labels)
+        n_used = int(len(np.unique(labels)))
+        row = dict(
+            seed=seed,
+            fit_seconds=fit_s,
+            accuracy=acc,
+            clusters_used=n_used,
+            collapsed=_collapsed(acc, n_used, 10),
+            epochs=gm.n_iter_,
+            final_train_loss=float(gm.history_[-1, "train_loss"]),
+            mean_elbo=float(gm.score(X[:10000])),
+        )
+        print(json.dumps(row), flush=True)
+        rows.append(row)
+        _save_partial("k10", dict(settings=dict(n_clusters=10, **args.extra), seeds=rows,
+                                  partial=True))
+        if seed == args.seeds[0]:
+            _save_samples_png(gm, RESULTS / "gmvae_samples_k10.png", y_true=y)
+    accs = [r["accuracy"] for r in rows]
+    return dict(
+        settings=dict(n_clusters=10, **args.extra),
+        seeds=rows,
+        mean_accuracy=float(np.mean(accs)),
+        std_accuracy=float(np.std(accs)),
+        mean_fit_seconds=float(np.mean([r["fit_seconds"] for r in rows])),
+        n_collapsed=int(sum(r["collapsed"] for r in rows)),
+    )
+
+
+def _decode_eval(clusterer_fitted, Xtr, ytr, Xte, yte, n_labeled, seed):
+    from sklearn.frozen import FrozenEstimator
+
+    from sklearn_fewlabel.model_selection import mask_labels
+    from sklearn_fewlabel.semi_supervised import ClusterLabelDecoder
+
+    y_masked = mask_labels(ytr, n_labeled, strategy="stratified", random_state=seed)
+    dec = ClusterLabelDecoder(FrozenEstimator(clusterer_fitted), decoding="soft",
+                              refit_clusterer=False)
+    dec.fit(Xtr, y_masked)
+    return float(np.mean(dec.predict(Xte) == yte))
+
+
+def part_k100(args, X, y):
+    from sklearn.decomposition import PCA
+    from sklearn.mixture import GaussianMixture
+    from sklearn.pipeline import make_pipeline
+
+    from sklearn_fewlabel.cluster import GMVAEClusterer
+
+    Xtr, ytr, Xte, yte = X[:60000], y[:60000], X[60000:], y[60000:]
+    rows = []
+    for seed in args.seeds:
+        for name in ("GMVAEClusterer(100)", "GaussianMixture(100) on PCA-50"):
+            if name.startswith("GMVAE"):
+                est = GMVAEClusterer(n_clusters=100, random_state=seed, **args.extra)
+            else:
+                if args.skip_gmm:
+                    continue
+                est = make_pipeline(
+                    PCA(50, random_state=seed),
+                    GaussianMixture(100, covariance_type="diag", random_state=seed),
+                )
+            t0 = time.perf_counter()
+            est.fit(Xtr)
+            fit_s = time.perf_counter() - t0
+            row = dict(model=name, seed=seed, fit_seconds=fit_s)
+            for n_lab in (100, 10):
+                # label draws: 3 per budget, seeded by the training seed
+                accs = [
+                    _decode_eval(est, Xtr, ytr, Xte, yte, n_lab, 1000 * seed + r)
+                    for r in range(3)
+                ]
+                row[f"test_acc_{n_lab}_labels"] = float(np.mean(accs))
+                row[f"test_acc_{n_lab}_labels_draws"] = accs
+            print(json.dumps(row), flush=True)
+            rows.append(row)
+            _save_partial("k100", dict(settings=dict(n_clusters=100, **args.extra), rows=rows,
+                                       partial=True))
+            if name.startswith("GMVAE") and seed == args.seeds[0]:
+                _save_samples_png(est, RESULTS / "gmvae_samples_k100.png", n_show=20)
+    summary = {}
+    for name in {r["model"] for r in rows}:
+        rs = [r for r in rows if r["model"] == name]
+        summary[name] = {
+            k: float(np.mean([r[k] for r in rs]))
+            for k in ("fit_seconds", "test_acc_100_labels", "test_acc_10_labels")
+        }
+    return dict(settings=dict(n_clusters=100, **args.extra), rows=rows, summary=summary)
+
+
+def _save_samples_png(gm, path, n_per=8, n_show=None, y_true=None):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    order = np.argsort(-gm.cluster_weights_)
+    if n_show is not None:
+        order = order[:n_show]
+    fig, axes = plt.subplots(
+        len(order), n_per, figsize=(n_per * 0.8, len(order) * 0.8), squeeze=False
+    )
+    for r, c in enumerate(order):
+        Xs, _ = gm.sample(n_per, cluster=int(c))
+        for j in range(n_per):
+            ax = axes[r, j]
+            ax.imshow(Xs[j].reshape(28, 28), cmap="gray_r", vmin=0, vmax=1)
+            ax.set_xticks([])
+            ax.set_yticks([])
+        axes[r, 0].set_ylabel(f"c{c}\n{gm.cluster_weights_[c]:.2f}", fontsize=6)
+    fig.suptitle("GMVAEClusterer: samples per cluster (rows; weight p(c))", fontsize=8)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=80)
+    plt.close(fig)
+    print(f"saved {path}", flush=True)
+
+
+# ------------------------------------------------------------------- report
+def report(res):
+    lines = []
+    env = res.get("environment", {})
+    lines.append(f"Environment: {env}")
+    t = res.get("throughput")
+    if t:
+        lines += [
+            "",
+            f"## Throughput ({t['threads']} torch threads, batch {t['batch_size']})",
+            "",
+            "| model | params | samples/s | 70k epoch |",
+            "|---|---:|---:|---:|",
+            f"| reference GMVAE (K=100, latent 100, 4x768, per-component heads) | "
+            f"{t['reference_params']:,} | {t['reference_samples_per_s']:.0f} | "
+            f"{t['reference_epoch_70k_minutes']:.1f} min |",
+            f"| GMVAEClusterer module (K=100, defaults) | {t['ours_params']:,} | "
+            f"{t['ours_samples_per_s']:.0f} | {70000 / t['ours_samples_per_s'] / 60:.2f} min |",
+            f"| GMVAEClusterer module, default batch | | "
+            f"{t['ours_default_batch_samples_per_s']:.0f} | "
+            f"{70000 / t['ours_default_batch_samples_per_s'] / 60:.2f} min |",
+            "",
+            f"Ratio (same batch): **{t['ratio_same_batch']:.1f}x**; "
+            f"(default batch): **{t['ratio_default_batch']:.1f}x**",
+        ]
+    k = res.get("k10")
+    if k:
+        lines += [
+            "",
+            f"## n_clusters=10 on MNIST 70k, settings {k['settings']}",
+            "",
+            "| seed | fit time | cluster accuracy | clusters used | collapsed |",
+            "|---:|---:|---:|---:|:---:|",
+        ]
+        for r in k["seeds"]:
+            lines.append(
+                f"| {r['seed']} | {r['fit_seconds'] / 60:.1f} min | {r['accuracy']:.4f} | "
+                f"{r['clusters_used']} | {r['collapsed']} |"
+            )
+        accs = [r["accuracy"] for r in k["seeds"]]
+        fits = [r["fit_seconds"] for r in k["seeds"]]
+        n_col = sum(r["collapsed"] for r in k["seeds"])
+        lines.append(
+            f"| mean | {np.mean(fits) / 60:.1f} min | {np.mean(accs):.4f} "
+            f"(std {np.std(accs):.4f}) | | {n_col}/{len(accs)} |"
+        )
+    k = res.get("k100")
+    if k:
+        lines += [
+            "",
+            "## n_clusters=100, soft decoding, MNIST test accuracy (fit on 60k train, "
+            "unsupervised)",
+            "",
+            "| model | seed | fit time | 100 labels | 10 labels |",
+            "|---|---:|---:|---:|---:|",
+        ]
+        for r in k["rows"]:
+            lines.append(
+                f"| {r['model']} | {r['seed']} | {r['fit_seconds'] / 60:.1f} min | "
+                f"{r['test_acc_100_labels']:.4f} | {r['test_acc_10_labels']:.4f} |"
+            )
+        for name in sorted({r["model"] for r in k["rows"]}):
+            rs = [r for r in k["rows"] if r["model"] == name]
+            m = {
+                key: float(np.mean([r[key] for r in rs]))
+                for key in ("fit_seconds", "test_acc_100_labels", "test_acc_10_labels")
+            }
+            lines.append(
+                f"| **{name} mean of {len(rs)}** | | {m['fit_seconds'] / 60:.1f} min | "
+                f"**{m['test_acc_100_labels']:.4f}** | **{m['test_acc_10_labels']:.4f}** |"
+            )
+    text = "\n".join(lines)
+    print(text)
+    return text
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("part", choices=["throughput", "k10", "k100", "report"])
+    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--batch", type=int, default=32)
+    p.add_argument("--steps", type=int, default=300)
+    p.add_argument("--ref-steps", type=int, default=200)
+    p.add_argument("--skip-gmm", action="store_true")
+    p.add_argument("--extra", type=json.loads, default={},
+                   help='JSON dict of extra GMVAEClusterer params, e.g. \'{"max_epochs": 5}\'')
+    args = p.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    os.environ.setdefault("OMP_NUM_THREADS", str(args.threads))
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    if args.part == "report":
+        res = {}
+        for part in ("throughput", "k10", "k100"):
+            if _json_path(part).exists():
+                d = json.loads(_json_path(part).read_text())
+                res["environment"] = d.pop("environment", None)
+                res[part] = d
+        report(res)
+        return
+    from sklearn_fewlabel.datasets import load_mnist
+
+    X, y = load_mnist(subset="all", dtype="float32")
+    func = {"throughput": part_throughput, "k10": part_k10, "k100": part_k100}[args.part]
+    out = func(args, X, y)
+    out["measured_at"] = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
+    out["load_average_1min_at_end"] = os.getloadavg()[0]
+    out["environment"] = dict(
+        python=sys.version.split()[0],
+        torch=torch.__version__,
+        cpu_count=os.cpu_count(),
+        machine=platform.machine(),
+        torch_threads=args.threads,
+    )
+    _save_partial(args.part, out)
+    report({args.part: out, "environment": out["environment"]})
+
+
+if __name__ == "__main__":
+    main()
