@@ -1,0 +1,545 @@
+"""Sparse, symmetric, weighted k-nearest-neighbour graphs in O(n * k) memory.
+
+The graph is the input of the propagation estimators in
+:mod:`sklearn_fewlabel.semi_supervised._propagation` and can be used on its own
+through :func:`knn_graph`.
+
+Neighbour search backends (``algorithm``):
+
+``"brute"``
+    Exact. Chunked float32 matrix products and ``torch.topk`` (torch is a core
+    dependency). Dense input and the Euclidean metric only. Memory is
+    ``O(n * k)`` for the result plus one bounded work block (``chunk_bytes``).
+``"sklearn"``
+    Exact. :class:`sklearn.neighbors.NearestNeighbors` (any metric it supports,
+    sparse input).
+``"ivf"``
+    Approximate, no extra dependency. An inverted-file index: a k-means
+    partition of the training rows into about ``sqrt(n)`` cells; each query
+    is compared with the members of the 12 cells whose centres are closest to
+    it (about 5% of the rows at n = 60,000; recall of the true 10 nearest
+    neighbours was 0.99 on MNIST PCA-50). Deterministic under ``random_state``.
+``"pynndescent"``
+    Approximate, optional (``pip install sklearn-fewlabel[ann]``).
+``"auto"``
+    ``"brute"`` for dense input with the Euclidean metric, ``"sklearn"``
+    otherwise. Never approximate.
+"""
+
+import numbers
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+from sklearn.neighbors import NearestNeighbors
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
+from sklearn.utils.validation import check_array
+
+ALGORITHMS = ("auto", "brute", "sklearn", "ivf", "pynndescent")
+WEIGHTS = ("self-tuning", "gaussian", "connectivity")
+
+# Work block of the brute-force search (bytes of one distance block).
+_CHUNK_BYTES = 1 << 25
+
+
+def _resolve_algorithm(algorithm, X, metric):
+    if algorithm != "auto":
+        if algorithm in ("brute", "ivf"):
+            if sp.issparse(X):
+                raise ValueError(
+                    f"algorithm={algorithm!r} needs dense X; use algorithm='sklearn' "
+                    "(or 'auto') for sparse input."
+                )
+            if metric != "euclidean":
+                raise ValueError(
+                    f"algorithm={algorithm!r} supports metric='euclidean' only, got "
+                    f"metric={metric!r}; use algorithm='sklearn'."
+                )
+        return algorithm
+    if sp.issparse(X) or metric != "euclidean":
+        return "sklearn"
+    return "brute"
+
+
+def _topk_smallest(d2, k):
+    """Row-wise k smallest entries of a torch matrix, ascending."""
+    k = min(k, d2.shape[1])
+    v, i = torch.topk(d2, k, dim=1, largest=False, sorted=True)
+    return v, i
+
+
+def _kmin_unsorted(d2, k):
+    """Row-wise k smallest entries, unordered (numpy introselect: faster than topk)."""
+    k = min(k, d2.shape[1])
+    a = d2.numpy()
+    if k == a.shape[1]:
+        j = np.broadcast_to(np.arange(k), a.shape).copy()
+    else:
+        j = np.argpartition(a, k - 1, axis=1)[:, :k]
+    j = torch.from_numpy(j)
+    return torch.gather(d2, 1, j), j
+
+
+def _exact_sq_dist(Xq, Xb, ind):
+    """Squared distances between rows of ``Xq`` and ``Xb[ind]`` (float32, torch)."""
+    diff = Xb[ind] - Xq.unsqueeze(1)
+    return (diff * diff).sum(-1)
+
+
+def _sort_rows(d2, ind):
+    order = torch.argsort(d2, dim=1, stable=True)
+    return torch.gather(d2, 1, order), torch.gather(ind, 1, order)
+
+
+class _KNNIndex:
+    """A fitted neighbour-search structure over training rows (private).
+
+    ``kneighbors(X=None, k)`` returns the ``k`` nearest training rows of each
+    training row, excluding the row itself; ``kneighbors(X, k)`` those of new
+    rows. Distances are float64, ascending, indices int64.
+    """
+
+    def __init__(
+        self,
+        algorithm="auto",
+        metric="euclidean",
+        n_cells=None,
+        n_probe=12,
+        n_refine=0,
+        random_state=None,
+        n_jobs=None,
+    ):
+        self.algorithm = algorithm
+        self.metric = metric
+        self.n_cells = n_cells
+        self.n_probe = n_probe
+        self.n_refine = n_refine
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+
+    # -- fitting ---------------------------------------------------------
+    def fit(self, X, max_neighbors):
+        self.algorithm_ = _resolve_algorithm(self.algorithm, X, self.metric)
+        self.n_samples_fit_ = X.shape[0]
+        if self.algorithm_ in ("brute", "ivf"):
+            self._X = np.ascontiguousarray(X, dtype=np.float32)
+            if self.algorithm_ == "ivf":
+                self._fit_ivf(max_neighbors)
+        elif self.algorithm_ == "sklearn":
+            self._nn = NearestNeighbors(metric=self.metric, n_jobs=self.n_jobs).fit(X)
+        else:  # pynndescent
+            try:
+                import pynndescent
+            except ImportError as exc:  # pragma: no cover - depends on the env
+                raise ImportError(
+                    "algorithm='pynndescent' needs the optional package pynndescent: "
+                    "pip install sklearn-fewlabel[ann]"
+                ) from exc
+            seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+            self._nnd = pynndescent.NNDescent(
+                X,
+                metric=self.metric,
+                n_neighbors=max(max_neighbors + 1, 15),
+                random_state=seed,
+                n_jobs=self.n_jobs,
+            )
+        return self
+
+    def _fit_ivf(self, max_neighbors):
+        X = torch.from_numpy(self._X)
+        n = X.shape[0]
+        n_cells = self.n_cells
+        if n_cells is None:
+            n_cells = int(round(np.sqrt(n)))
+        n_cells = int(max(1, min(n_cells, n // max(2 * max_neighbors, 1) or 1)))
+        rng = check_random_state(self.random_state)
+        # k-means (Lloyd) on a subsample; k-means++-free random init is enough here.
+        n_sub = min(n, max(50 * n_cells, 10000))
+        sub = torch.from_numpy(np.sort(rng.choice(n, n_sub, replace=False)))
+        Xs = X[sub]
+        C = Xs[torch.from_numpy(rng.choice(n_sub, n_cells, replace=False))].clone()
+        for _ in range(15):
+            lab = self._assign(Xs, C)
+            sums = torch.zeros_like(C).index_add_(0, lab, Xs)
+            counts = torch.bincount(lab, minlength=n_cells).to(Xs.dtype)
+            keep = counts > 0
+            C = sums[keep] / counts[keep].unsqueeze(1)
+        labels = self._assign(X, C)
+        counts = torch.bincount(labels, minlength=C.shape[0])
+        keep = counts > 0
+        if not bool(keep.all()):
+            remap = torch.cumsum(keep.to(torch.int64), 0) - 1
+            C, labels = C[keep], remap[labels]
+            counts = counts[keep]
+        order = torch.argsort(labels, stable=True)
+        offsets = torch.zeros(C.shape[0] + 1, dtype=torch.int64)
+        offsets[1:] = torch.cumsum(counts, 0)
+        # probe lists: the cells nearest to each cell's centre, enough rows for k + 1
+        cc = torch.cdist(C, C)
+        cc_order = torch.argsort(cc, dim=1, stable=True)
+        probes = []
+        need = max_neighbors + 1
+        for c in range(C.shape[0]):
+            p = 1
+            while int(counts[cc_order[c, :p]].sum()) < need and p < C.shape[0]:
+                p += 1
+            probes.append(cc_order[c, :p])
+        self._centers = C
+        self._cell_order = order
+        self._cell_offsets = offsets
+        self._probes = probes
+
+    @staticmethod
+    def _assign(X, C):
+        cn = (C * C).sum(1)
+        out = torch.empty(X.shape[0], dtype=torch.int64)
+        step = max(1, _CHUNK_BYTES // (4 * C.shape[0]))
+        for s in range(0, X.shape[0], step):
+            d2 = torch.addmm(cn.unsqueeze(0), X[s : s + step], C.T, alpha=-2)
+            out[s : s + step] = d2.argmin(1)
+        return out
+
+    # -- querying ----------------------------------------------------------
+    def kneighbors(self, X=None, n_neighbors=10):
+        self_query = X is None
+        k = n_neighbors
+        if self.algorithm_ == "sklearn":
+            if self_query:
+                d, i = self._nn.kneighbors(n_neighbors=k)
+            else:
+                d, i = self._nn.kneighbors(X, n_neighbors=k)
+            return d.astype(np.float64), i.astype(np.int64)
+        if self.algorithm_ == "pynndescent":
+            if self_query:
+                i, d = self._nnd.neighbor_graph
+                return _drop_self(d.astype(np.float64), i.astype(np.int64), k)
+            i, d = self._nnd.query(X, k=k)
+            return d.astype(np.float64), i.astype(np.int64)
+        Xb = torch.from_numpy(self._X)
+        Xq = Xb if self_query else torch.from_numpy(np.ascontiguousarray(X, dtype=np.float32))
+        if self.algorithm_ == "brute":
+            d2, ind = self._brute(Xq, Xb, k, self_query)
+        else:
+            d2, ind = self._ivf(Xq, Xb, k, self_query)
+            for _ in range(self.n_refine):
+                d2, ind = self._refine(Xq, Xb, d2, ind, k, self_query)
+        return np.sqrt(d2.clamp_min_(0).numpy().astype(np.float64)), ind.numpy()
+
+    def _brute(self, Xq, Xb, k, self_query):
+        nb = (Xb * Xb).sum(1)
+        n = Xq.shape[0]
+        D = torch.empty((n, k), dtype=torch.float32)
+        ind = torch.empty((n, k), dtype=torch.int64)
+        step = max(1, _CHUNK_BYTES // (4 * Xb.shape[0]))
+        for s in range(0, n, step):
+            q = Xq[s : s + step]
+            d2 = torch.addmm(nb.unsqueeze(0), q, Xb.T, alpha=-2)
+            if self_query:
+                r = torch.arange(q.shape[0])
+                d2[r, r + s] = float("inf")
+            _, i = _topk_smallest(d2, k)
+            # exact distances of the selected pairs (no cancellation error)
+            D[s : s + step], ind[s : s + step] = _sort_rows(_exact_sq_dist(q, Xb, i), i)
+        return D, ind
+
+    def _ivf(self, Xq, Xb, k, self_query):
+        n = Xq.shape[0]
+        C = self._centers
+        n_probe = min(self.n_probe, C.shape[0])
+        # each query's n_probe nearest cells (per-query probing)
+        probes = torch.empty((n, n_probe), dtype=torch.int64)
+        cn = (C * C).sum(1)
+        step = max(1, _CHUNK_BYTES // (4 * C.shape[0]))
+        for s in range(0, n, step):
+            d2c = torch.addmm(cn.unsqueeze(0), Xq[s : s + step], C.T, alpha=-2)
+            probes[s : s + step] = torch.topk(d2c, n_probe, dim=1, largest=False)[1]
+        # inverted lists: for each cell, the (query, probe slot) pairs that visit it
+        flat = probes.ravel()
+        visit = torch.argsort(flat, stable=True)
+        v_off = torch.zeros(C.shape[0] + 1, dtype=torch.int64)
+        v_off[1:] = torch.cumsum(torch.bincount(flat, minlength=C.shape[0]), 0)
+        qn = (Xq * Xq).sum(1)
+        Dp = torch.full((n, n_probe, k), float("inf"), dtype=torch.float32)
+        Ip = torch.zeros((n, n_probe, k), dtype=torch.int64)
+        order, off = self._cell_order, self._cell_offsets
+        for c in range(C.shape[0]):
+            pairs = visit[v_off[c] : v_off[c + 1]]
+            if pairs.numel() == 0:
+                continue
+            qi, slot = pairs // n_probe, pairs % n_probe
+            members = order[off[c] : off[c + 1]]
+            B = Xb[members]
+            d2 = torch.addmm((B * B).sum(1).unsqueeze(0), Xq[qi], B.T, alpha=-2)
+            d2 += qn[qi].unsqueeze(1)
+            if self_query:
+                d2[qi.unsqueeze(1) == members.unsqueeze(0)] = float("inf")
+            kk = min(k, members.numel())
+            v, j = _kmin_unsorted(d2, kk)
+            Dp[qi, slot, :kk] = v
+            Ip[qi, slot, :kk] = members[j]
+        _, j = _topk_smallest(Dp.view(n, -1), k)
+        ind = torch.gather(Ip.view(n, -1), 1, j)
+        D, ind = _sort_rows(_exact_sq_dist(Xq, Xb, ind), ind)
+        # rows whose probed cells held fewer than k other rows: exact search
+        short = torch.isinf(torch.gather(Dp.view(n, -1), 1, j)).any(1)
+        if bool(short.any()):
+            rows = torch.nonzero(short).ravel()
+            if self_query:
+                d2 = torch.cdist(Xq[rows], Xb) ** 2
+                d2[torch.arange(rows.numel()), rows] = float("inf")
+                _, jj = _topk_smallest(d2, k)
+                D[rows], ind[rows] = _sort_rows(_exact_sq_dist(Xq[rows], Xb, jj), jj)
+            else:
+                D[rows], ind[rows] = self._brute(Xq[rows], Xb, k, False)
+        return D, ind
+
+    def _refine(self, Xq, Xb, D, ind, k, self_query):
+        """One round of neighbours-of-neighbours candidates (NN-descent style)."""
+        train_ind = self._train_ind if not self_query else ind
+        n = Xq.shape[0]
+        step = max(1, _CHUNK_BYTES // (4 * Xb.shape[1] * k * (k + 1)))
+        D_out = torch.empty_like(D)
+        ind_out = torch.empty_like(ind)
+        for s in range(0, n, step):
+            i0 = ind[s : s + step]
+            cand = torch.cat([i0, train_ind[i0].reshape(i0.shape[0], -1)], dim=1)
+            cand, _ = torch.sort(cand, dim=1)
+            dup = torch.zeros_like(cand, dtype=torch.bool)
+            dup[:, 1:] = cand[:, 1:] == cand[:, :-1]
+            d2 = _exact_sq_dist(Xq[s : s + step], Xb, cand)
+            d2[dup] = float("inf")
+            if self_query:
+                rows = torch.arange(s, s + i0.shape[0]).unsqueeze(1)
+                d2[cand == rows] = float("inf")
+            v, j = _topk_smallest(d2, k)
+            D_out[s : s + step] = v
+            ind_out[s : s + step] = torch.gather(cand, 1, j)
+        return D_out, ind_out
+
+
+def _drop_self(d, i, k):
+    """Remove each row's own index from a self-query result; keep k columns."""
+    n = d.shape[0]
+    is_self = i == np.arange(n)[:, None]
+    # rows where self is absent: drop the last column instead
+    no_self = ~is_self.any(1)
+    is_self[no_self, -1] = True
+    keep = ~is_self
+    d = d[keep].reshape(n, -1)[:, :k]
+    i = i[keep].reshape(n, -1)[:, :k]
+    return d, i
+
+
+def _local_scale(dist, local_scale):
+    """Distance to the ``local_scale``-th neighbour (1-based), floored above 0."""
+    j = min(local_scale, dist.shape[1]) - 1
+    sigma = dist[:, j].copy()
+    pos = dist[dist > 0]
+    floor = (pos.min() if pos.size else 1.0) * 1e-3
+    return np.maximum(sigma, floor)
+
+
+def _edge_weights(dist, ind, weight, sigma_q, sigma_b, gamma):
+    """Kernel weights of (query, training-neighbour) pairs; shape of ``dist``."""
+    if weight == "connectivity":
+        return np.ones_like(dist)
+    if weight == "gaussian":
+        return np.exp(-gamma * dist**2)
+    # self-tuning (Zelnik-Manor & Perona, 2004)
+    return np.exp(-(dist**2) / (sigma_q[:, None] * sigma_b[ind]))
+
+
+def _default_gamma(dist):
+    m = np.mean(dist[:, -1] ** 2)
+    return 1.0 / m if m > 0 else 1.0
+
+
+def _assemble(dist, ind, w, symmetrize):
+    n, k = ind.shape
+    rows = np.repeat(np.arange(n), k)
+    A = sp.csr_matrix((w.ravel(), (rows, ind.ravel())), shape=(n, n))
+    A.sum_duplicates()
+    if symmetrize == "mean":
+        W = (A + A.T) * 0.5
+    else:  # "max": union graph
+        W = A.maximum(A.T)
+    W = sp.csr_matrix(W)
+    W.setdiag(0)
+    W.eliminate_zeros()
+    W.sort_indices()
+    return W
+
+
+@validate_params(
+    {
+        "X": ["array-like", "sparse matrix"],
+        "n_neighbors": [Interval(numbers.Integral, 1, None, closed="left")],
+        "weight": [StrOptions(set(WEIGHTS))],
+        "local_scale": [Interval(numbers.Integral, 1, None, closed="left")],
+        "gamma": [None, Interval(numbers.Real, 0, None, closed="neither")],
+        "symmetrize": [StrOptions({"mean", "max"})],
+        "algorithm": [StrOptions(set(ALGORITHMS))],
+        "metric": [str],
+        "random_state": ["random_state"],
+        "n_jobs": [None, numbers.Integral],
+    },
+    prefer_skip_nested_validation=True,
+)
+def knn_graph(
+    X,
+    n_neighbors=10,
+    *,
+    weight="self-tuning",
+    local_scale=7,
+    gamma=None,
+    symmetrize="mean",
+    algorithm="auto",
+    metric="euclidean",
+    random_state=None,
+    n_jobs=None,
+):
+    """Build a sparse, symmetric, weighted k-nearest-neighbour graph.
+
+    Each row is joined to its ``n_neighbors`` nearest other rows with a kernel
+    weight; the directed graph ``A`` is then made symmetric. Memory is
+    ``O(n_samples * n_neighbors)``: no dense ``n x n`` matrix is ever formed.
+
+    Parameters
+    ----------
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        Data. Sparse input needs ``algorithm`` in ``{"auto", "sklearn"}``.
+    n_neighbors : int, default=10
+        Neighbours per row (the row itself excluded). Must be smaller than
+        ``n_samples``.
+    weight : {"self-tuning", "gaussian", "connectivity"}, default="self-tuning"
+        ``"self-tuning"``: ``w_ij = exp(-d_ij**2 / (s_i * s_j))`` with ``s_i``
+        the distance from row ``i`` to its ``local_scale``-th neighbour
+        (Zelnik-Manor & Perona, 2004), which adapts the bandwidth to the local
+        density. ``"gaussian"``: ``exp(-gamma * d_ij**2)``. ``"connectivity"``:
+        1 for every edge.
+    local_scale : int, default=7
+        Which neighbour sets the local scale of ``"self-tuning"`` (capped at
+        ``n_neighbors``).
+    gamma : float, default=None
+        Bandwidth of ``"gaussian"``; ``None`` uses one over the mean squared
+        distance to the ``n_neighbors``-th neighbour.
+    symmetrize : {"mean", "max"}, default="mean"
+        ``"mean"``: ``W = (A + A.T) / 2`` (an edge found in one direction only
+        gets half weight); ``"max"``: ``W = max(A, A.T)`` (union of the two).
+    algorithm : {"auto", "brute", "sklearn", "ivf", "pynndescent"}, default="auto"
+        Neighbour search backend, see the module docstring. ``"auto"`` is exact:
+        ``"brute"`` (float32 matrix products and ``torch.topk``) for dense
+        Euclidean data, :class:`~sklearn.neighbors.NearestNeighbors` otherwise.
+        ``"ivf"`` is an approximate, faster search for large data.
+        ``"pynndescent"`` needs ``pip install sklearn-fewlabel[ann]``.
+    metric : str, default="euclidean"
+        Distance; other metrics than Euclidean use ``algorithm="sklearn"`` or
+        ``"pynndescent"``.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the approximate backends (the exact ones ignore it).
+    n_jobs : int, default=None
+        Passed to :class:`~sklearn.neighbors.NearestNeighbors` / pynndescent.
+
+    Returns
+    -------
+    W : scipy.sparse.csr_matrix of shape (n_samples, n_samples)
+        Symmetric, non-negative weights, zero diagonal, sorted indices.
+
+    See Also
+    --------
+    sklearn.neighbors.kneighbors_graph : Unweighted/distance kNN graph
+        (directed, not symmetric).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_fewlabel.semi_supervised import knn_graph
+    >>> X = np.array([[0.0], [1.0], [2.0], [10.0], [11.0]])
+    >>> W = knn_graph(X, n_neighbors=1, weight="connectivity", symmetrize="max")
+    >>> W.toarray()
+    array([[0., 1., 0., 0., 0.],
+           [1., 0., 1., 0., 0.],
+           [0., 1., 0., 0., 0.],
+           [0., 0., 0., 0., 1.],
+           [0., 0., 0., 1., 0.]])
+    >>> bool((abs(W - W.T) > 0).nnz == 0)
+    True
+    """
+    X = check_array(X, accept_sparse="csr", dtype=[np.float64, np.float32])
+    graph, _ = _build_graph(
+        X,
+        n_neighbors=n_neighbors,
+        weight=weight,
+        local_scale=local_scale,
+        gamma=gamma,
+        symmetrize=symmetrize,
+        algorithm=algorithm,
+        metric=metric,
+        random_state=random_state,
+        n_jobs=n_jobs,
+    )
+    return graph
+
+
+def _build_graph(
+    X,
+    *,
+    n_neighbors,
+    weight,
+    local_scale,
+    gamma,
+    symmetrize,
+    algorithm,
+    metric,
+    random_state,
+    n_jobs,
+    ivf_params=None,
+):
+    """Graph and a fitted :class:`_GraphKernel` (for new rows); X validated."""
+    n = X.shape[0]
+    if n_neighbors >= n:
+        raise ValueError(
+            f"n_neighbors={n_neighbors} must be smaller than the number of samples "
+            f"({n})."
+        )
+    index = _KNNIndex(
+        algorithm=algorithm,
+        metric=metric,
+        random_state=random_state,
+        n_jobs=n_jobs,
+        **(ivf_params or {}),
+    ).fit(X, n_neighbors)
+    dist, ind = index.kneighbors(None, n_neighbors)
+    index._train_ind = torch.from_numpy(ind)
+    kernel = _GraphKernel(index, n_neighbors, weight, local_scale, gamma, dist)
+    w = kernel.weights(dist, ind, kernel.sigma_)
+    return _assemble(dist, ind, w, symmetrize), kernel
+
+
+class _GraphKernel:
+    """Weights from new rows to their nearest training rows (same kernel)."""
+
+    def __init__(self, index, n_neighbors, weight, local_scale, gamma, train_dist):
+        self.index = index
+        self.n_neighbors = n_neighbors
+        self.weight = weight
+        self.local_scale = local_scale
+        self.sigma_ = _local_scale(train_dist, local_scale)
+        self.gamma_ = _default_gamma(train_dist) if gamma is None else gamma
+
+    def weights(self, dist, ind, sigma_q):
+        return _edge_weights(dist, ind, self.weight, sigma_q, self.sigma_, self.gamma_)
+
+    def query(self, X):
+        """(weights, indices) of the n_neighbors nearest training rows of X.
+
+        Rows whose weights all underflow to 0 fall back to equal weights, so
+        every row has a positive total weight.
+        """
+        dist, ind = self.index.kneighbors(X, self.n_neighbors)
+        w = self.weights(dist, ind, _local_scale(dist, self.local_scale))
+        zero = w.sum(1) <= 0
+        if zero.any():
+            w[zero] = 1.0
+        return w, ind

@@ -1,0 +1,745 @@
+"""Graph-based label propagation on sparse kNN graphs.
+
+Three transductive classifiers share one sparse, symmetric, weighted kNN graph
+``W`` (:func:`~sklearn_fewlabel.semi_supervised.knn_graph`), with degrees
+``D = diag(W 1)`` and Laplacian ``L = D - W``. Memory is ``O(n * k)``: no
+dense ``n x n`` matrix is formed, unlike scikit-learn's ``kernel="rbf"``.
+
+* :class:`KNNLabelSpreading` (Zhou et al., 2004) solves
+  ``(I - alpha * S) F = (1 - alpha) * Y`` with ``S = D^-1/2 W D^-1/2``.
+* :class:`KNNLabelPropagation` (Zhu et al., 2003, harmonic functions) solves
+  ``L_uu F_u = W_ul Y_l`` with the labelled rows clamped.
+* :class:`PoissonLearning` (Calder et al., 2020) solves ``L u = b`` with
+  ``b`` the labelled one-hot vectors minus their mean, then balances classes.
+
+All three use a (block, Jacobi-preconditioned) conjugate gradient solver on the
+sparse system, so ``max_iter`` counts CG iterations and ``tol`` is the
+relative residual at which it stops.
+
+Rows of connected components that hold no labelled row cannot be reached by any
+label. They get the class prior (the class frequencies among the labelled rows,
+or ``class_prior`` for :class:`PoissonLearning`): never NaN and never a silent
+class 0. They are flagged in ``unreached_mask_``.
+
+New rows (``predict``/``predict_proba``) are linked to their ``n_neighbors``
+nearest *training* rows with the same kernel weights, and get the weighted
+mean of those rows' ``label_distributions_`` (for :class:`PoissonLearning`, of
+their scores): the harmonic extension of the training solution.
+"""
+
+import numbers
+import warnings
+from abc import ABCMeta, abstractmethod
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
+from sklearn.base import BaseEstimator, _fit_context
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ..base import SemiSupervisedClassifierMixin
+from ..utils import check_partially_labeled
+from ._graph import ALGORITHMS, WEIGHTS, _build_graph
+
+
+def _block_pcg(matvec, B, diag, *, tol, max_iter):
+    """Jacobi-preconditioned conjugate gradient for several right-hand sides.
+
+    Solves ``A X = B`` column by column (vectorised) for a symmetric positive
+    (semi-)definite ``A`` given by ``matvec``; ``diag`` is ``diag(A)``.
+    Returns ``(X, n_iter, converged)``.
+    """
+    X = np.zeros_like(B)
+    R = B.copy()
+    bnorm = np.linalg.norm(B, axis=0)
+    active = bnorm > 0
+    bnorm[~active] = 1.0
+    if not active.any():
+        return X, 0, True
+    inv = np.where(diag > 0, 1.0 / np.where(diag > 0, diag, 1.0), 1.0)[:, None]
+    Z = inv * R
+    P = Z.copy()
+    rz = np.einsum("ij,ij->j", R, Z)
+    n_iter = 0
+    converged = False
+    for n_iter in range(1, max_iter + 1):
+        AP = matvec(P)
+        pap = np.einsum("ij,ij->j", P, AP)
+        alpha = np.divide(rz, pap, out=np.zeros_like(rz), where=pap > 0)
+        X += alpha * P
+        R -= alpha * AP
+        res = np.linalg.norm(R, axis=0) / bnorm
+        if np.all(res <= tol):
+            converged = True
+            break
+        Z = inv * R
+        rz_new = np.einsum("ij,ij->j", R, Z)
+        beta = np.divide(rz_new, rz, out=np.zeros_like(rz), where=rz > 0)
+        P = Z + beta * P
+        rz = rz_new
+    return X, n_iter, converged
+
+
+class _BaseKNNPropagation(SemiSupervisedClassifierMixin, BaseEstimator, metaclass=ABCMeta):
+    """Shared graph construction, validation and inductive prediction."""
+
+    _parameter_constraints: dict = {
+        "n_neighbors": [Interval(numbers.Integral, 1, None, closed="left")],
+        "weight": [StrOptions(set(WEIGHTS))],
+        "local_scale": [Interval(numbers.Integral, 1, None, closed="left")],
+        "symmetrize": [StrOptions({"mean", "max"})],
+        "algorithm": [StrOptions(set(ALGORITHMS))],
+        "max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
+        "tol": [Interval(numbers.Real, 0, None, closed="left")],
+        "n_jobs": [None, numbers.Integral],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(
+        self,
+        *,
+        n_neighbors=10,
+        weight="self-tuning",
+        local_scale=7,
+        symmetrize="mean",
+        algorithm="auto",
+        max_iter=1000,
+        tol=1e-5,
+        n_jobs=None,
+        random_state=None,
+    ):
+        self.n_neighbors = n_neighbors
+        self.weight = weight
+        self.local_scale = local_scale
+        self.symmetrize = symmetrize
+        self.algorithm = algorithm
+        self.max_iter = max_iter
+        self.tol = tol
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+    @abstractmethod
+    def _solve(self, W, Y, labeled, reached):
+        """Return label_distributions_ rows for the reached rows (n, C)."""
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Build the kNN graph of ``X`` and propagate the labels of ``y``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Labelled and unlabelled rows together.
+        y : array-like of shape (n_samples,)
+            Labels, ``-1`` for unlabelled rows.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        X = validate_data(
+            self, X, accept_sparse="csr", dtype=[np.float64, np.float32]
+        )
+        name = type(self).__name__
+        y, labeled, classes = check_partially_labeled(
+            y, n_samples=X.shape[0], estimator_name=name
+        )
+        n = X.shape[0]
+        if n < 2:
+            raise ValueError(
+                f"{name} needs at least 2 samples to build a graph; got n_samples={n}."
+            )
+        self.classes_ = classes
+        k = min(self.n_neighbors, n - 1)
+        self.n_neighbors_ = k
+        W, self._kernel = _build_graph(
+            X,
+            n_neighbors=k,
+            weight=self.weight,
+            local_scale=self.local_scale,
+            gamma=None,
+            symmetrize=self.symmetrize,
+            algorithm=self.algorithm,
+            metric="euclidean",
+            random_state=self.random_state,
+            n_jobs=self.n_jobs,
+        )
+        y_idx = np.full(n, -1, dtype=np.int64)
+        y_idx[labeled] = np.searchsorted(classes, y[labeled])
+        n_classes = classes.shape[0]
+        Y = np.zeros((n, n_classes))
+        Y[labeled, y_idx[labeled]] = 1.0
+        self.class_prior_ = self._class_prior(Y[labeled].mean(0))
+
+        n_comp, comp = connected_components(W, directed=False)
+        has_label = np.zeros(n_comp, dtype=bool)
+        has_label[comp[labeled]] = True
+        reached = has_label[comp]
+        self.n_components_ = n_comp
+        self.unreached_mask_ = ~reached
+        if (~reached).any():
+            warnings.warn(
+                f"{name}: {int((~reached).sum())} of {n} rows lie in graph components "
+                "without any labelled row; they get the class prior "
+                "(see unreached_mask_). Increase n_neighbors to connect them.",
+                UserWarning,
+            )
+        self._labeled = labeled
+        self._comp = comp
+        dist = self._solve(W, Y, labeled, reached)
+        dist[~reached] = self.class_prior_
+        dist = np.clip(dist, 0, None)
+        s = dist.sum(1, keepdims=True)
+        bad = s[:, 0] <= 0
+        dist[bad] = self.class_prior_
+        s[bad] = 1.0
+        self.label_distributions_ = dist / s
+        self.transduction_ = classes[self._argmax(self.label_distributions_)]
+        self.n_features_in_ = X.shape[1]
+        del self._labeled, self._comp
+        return self
+
+    def _class_prior(self, label_freq):
+        return label_freq
+
+    def _argmax(self, scores):
+        return np.argmax(scores, axis=1)
+
+    def _neighbors(self, X):
+        check_is_fitted(self)
+        X = validate_data(
+            self, X, accept_sparse="csr", dtype=[np.float64, np.float32], reset=False
+        )
+        w, ind = self._kernel.query(X)
+        return w / w.sum(1, keepdims=True), ind
+
+    def predict_proba(self, X):
+        """Class probabilities of new rows from their training neighbours.
+
+        The weighted mean (same kernel as the graph) of the
+        ``label_distributions_`` of the ``n_neighbors`` nearest training rows.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Rows to classify.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Rows sum to 1; columns follow ``classes_``.
+        """
+        w, ind = self._neighbors(X)
+        proba = np.einsum("ik,ikc->ic", w, self.label_distributions_[ind])
+        return proba / proba.sum(1, keepdims=True)
+
+    def predict(self, X):
+        """Predict the class of new rows.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Rows to classify.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Predicted classes (``argmax`` of :meth:`predict_proba`).
+        """
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+
+    def _warn_convergence(self, converged):
+        self.n_iter_ = int(self.n_iter_)
+        if not converged:
+            warnings.warn(
+                f"{type(self).__name__}: the conjugate gradient solver did not reach "
+                f"tol={self.tol} in max_iter={self.max_iter} iterations.",
+                ConvergenceWarning,
+            )
+
+
+class KNNLabelSpreading(_BaseKNNPropagation):
+    """Label spreading on a sparse, weighted kNN graph (scales to 10^5-10^6 rows).
+
+    Solves ``(I - alpha * S) F = (1 - alpha) * Y`` exactly (to ``tol``) by
+    conjugate gradients, where ``S = D^-1/2 W D^-1/2`` is the normalised
+    weight matrix of a symmetric kNN graph ``W`` built by
+    :func:`~sklearn_fewlabel.semi_supervised.knn_graph` (Zhou et al., 2004).
+    Unlike :class:`sklearn.semi_supervised.LabelSpreading`, the graph is
+    weighted (self-tuning Gaussian by default), symmetric and sparse, and
+    components without labels get the class prior instead of NaN.
+
+    Parameters
+    ----------
+    alpha : float, default=0.99
+        Clamping factor in (0, 1): the weight of a row's neighbours against
+        its initial label. Close to 1 propagates further (best with very few
+        labels).
+    n_neighbors : int, default=10
+        Neighbours per row in the graph (capped at ``n_samples - 1``), also
+        used for new rows in :meth:`predict`.
+    weight : {"self-tuning", "gaussian", "connectivity"}, default="self-tuning"
+        Edge weights, see :func:`~sklearn_fewlabel.semi_supervised.knn_graph`.
+    local_scale : int, default=7
+        Neighbour that sets each row's bandwidth for ``"self-tuning"``.
+    symmetrize : {"mean", "max"}, default="mean"
+        How the directed kNN graph is made symmetric.
+    algorithm : {"auto", "brute", "sklearn", "ivf", "pynndescent"}, default="auto"
+        Neighbour search. ``"auto"`` is exact (float32 brute force with torch
+        for dense input, :class:`~sklearn.neighbors.NearestNeighbors` for
+        sparse input); ``"ivf"`` (built in) and ``"pynndescent"`` (optional
+        extra ``ann``) are approximate and faster on large data.
+    max_iter : int, default=1000
+        Maximum number of conjugate gradient iterations.
+    tol : float, default=1e-5
+        Relative residual at which the solver stops.
+    n_jobs : int, default=None
+        Parallel jobs of the ``"sklearn"``/``"pynndescent"`` backends.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the approximate neighbour backends.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Labels seen in ``y`` (without ``-1``).
+    label_distributions_ : ndarray of shape (n_samples, n_classes)
+        Class distribution of each training row (rows sum to 1).
+    transduction_ : ndarray of shape (n_samples,)
+        Label given to each training row.
+    class_prior_ : ndarray of shape (n_classes,)
+        Class frequencies among the labelled rows; the distribution given to
+        unreached rows.
+    unreached_mask_ : ndarray of shape (n_samples,), dtype=bool
+        Rows in graph components without any labelled row.
+    n_components_ : int
+        Connected components of the graph.
+    n_neighbors_ : int
+        Neighbours actually used.
+    n_iter_ : int
+        Conjugate gradient iterations run.
+    n_features_in_ : int
+        Number of features seen in ``fit``.
+
+    See Also
+    --------
+    KNNLabelPropagation : Hard clamping (harmonic functions).
+    PoissonLearning : Better with very few labels.
+    sklearn.semi_supervised.LabelSpreading : Dense rbf or unweighted knn kernel.
+
+    References
+    ----------
+    D. Zhou, O. Bousquet, T. Lal, J. Weston, B. Schölkopf. "Learning with local
+    and global consistency", NIPS 2004.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import make_moons
+    >>> from sklearn_fewlabel.semi_supervised import KNNLabelSpreading
+    >>> X, y = make_moons(200, noise=0.05, random_state=0)
+    >>> y_partial = np.full_like(y, -1)
+    >>> y_partial[[np.flatnonzero(y == 0)[0], np.flatnonzero(y == 1)[0]]] = [0, 1]
+    >>> model = KNNLabelSpreading().fit(X, y_partial)
+    >>> float((model.transduction_ == y).mean())
+    1.0
+    """
+
+    _parameter_constraints: dict = {
+        **_BaseKNNPropagation._parameter_constraints,
+        "alpha": [Interval(numbers.Real, 0, 1, closed="neither")],
+    }
+
+    def __init__(
+        self,
+        alpha=0.99,
+        *,
+        n_neighbors=10,
+        weight="self-tuning",
+        local_scale=7,
+        symmetrize="mean",
+        algorithm="auto",
+        max_iter=1000,
+        tol=1e-5,
+        n_jobs=None,
+        random_state=None,
+    ):
+        super().__init__(
+            n_neighbors=n_neighbors,
+            weight=weight,
+            local_scale=local_scale,
+            symmetrize=symmetrize,
+            algorithm=algorithm,
+            max_iter=max_iter,
+            tol=tol,
+            n_jobs=n_jobs,
+            random_state=random_state,
+        )
+        self.alpha = alpha
+
+    def _solve(self, W, Y, labeled, reached):
+        d = np.asarray(W.sum(1)).ravel()
+        dinv = np.where(d > 0, 1.0 / np.sqrt(np.where(d > 0, d, 1.0)), 0.0)
+        S = sp.csr_matrix(sp.diags(dinv) @ W @ sp.diags(dinv))
+        a = self.alpha
+
+        def matvec(P):
+            return P - a * (S @ P)
+
+        F, self.n_iter_, conv = _block_pcg(
+            matvec, (1 - a) * Y, np.ones(Y.shape[0]), tol=self.tol, max_iter=self.max_iter
+        )
+        self._warn_convergence(conv)
+        return F
+
+
+class KNNLabelPropagation(_BaseKNNPropagation):
+    """Label propagation (harmonic functions) on a sparse, weighted kNN graph.
+
+    The labelled rows are clamped to their labels and every unlabelled row
+    gets the weighted mean of its neighbours' distributions: the harmonic
+    solution ``L_uu F_u = W_ul Y_l`` (Zhu, Ghahramani & Lafferty, 2003),
+    solved by Jacobi-preconditioned conjugate gradients on the unlabelled rows
+    of the components that hold a label. This is the limit of
+    :class:`sklearn.semi_supervised.LabelPropagation`'s iterations, on a
+    sparse weighted kNN graph instead of a dense rbf matrix. With only a few
+    labels per class it degrades (Laplace learning is ill-posed in that
+    regime); prefer :class:`PoissonLearning` there.
+
+    Parameters
+    ----------
+    n_neighbors : int, default=10
+        Neighbours per row in the graph (capped at ``n_samples - 1``), also
+        used for new rows in :meth:`predict`.
+    weight : {"self-tuning", "gaussian", "connectivity"}, default="self-tuning"
+        Edge weights, see :func:`~sklearn_fewlabel.semi_supervised.knn_graph`.
+    local_scale : int, default=7
+        Neighbour that sets each row's bandwidth for ``"self-tuning"``.
+    symmetrize : {"mean", "max"}, default="mean"
+        How the directed kNN graph is made symmetric.
+    algorithm : {"auto", "brute", "sklearn", "ivf", "pynndescent"}, default="auto"
+        Neighbour search, see :class:`KNNLabelSpreading`.
+    max_iter : int, default=1000
+        Maximum number of conjugate gradient iterations.
+    tol : float, default=1e-5
+        Relative residual at which the solver stops.
+    n_jobs : int, default=None
+        Parallel jobs of the ``"sklearn"``/``"pynndescent"`` backends.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the approximate neighbour backends.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Labels seen in ``y`` (without ``-1``).
+    label_distributions_ : ndarray of shape (n_samples, n_classes)
+        Class distribution of each training row (one-hot on labelled rows).
+    transduction_ : ndarray of shape (n_samples,)
+        Label given to each training row.
+    class_prior_ : ndarray of shape (n_classes,)
+        Class frequencies among the labelled rows; the distribution given to
+        unreached rows.
+    unreached_mask_ : ndarray of shape (n_samples,), dtype=bool
+        Rows in graph components without any labelled row.
+    n_components_ : int
+        Connected components of the graph.
+    n_neighbors_ : int
+        Neighbours actually used.
+    n_iter_ : int
+        Conjugate gradient iterations run.
+    n_features_in_ : int
+        Number of features seen in ``fit``.
+
+    See Also
+    --------
+    KNNLabelSpreading : Soft clamping.
+    PoissonLearning : Better with very few labels.
+
+    References
+    ----------
+    X. Zhu, Z. Ghahramani, J. Lafferty. "Semi-supervised learning using
+    Gaussian fields and harmonic functions", ICML 2003.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_fewlabel.semi_supervised import KNNLabelPropagation
+    >>> X = np.array([[0.0], [1.0], [2.0], [3.0], [10.0], [11.0], [12.0], [13.0]])
+    >>> y = np.array([0, -1, -1, -1, -1, -1, -1, 1])
+    >>> model = KNNLabelPropagation(n_neighbors=2).fit(X, y)
+    >>> model.transduction_
+    array([0, 0, 0, 0, 1, 1, 1, 1])
+    >>> model.predict([[1.5], [11.5]])
+    array([0, 1])
+    """
+
+    def _solve(self, W, Y, labeled, reached):
+        F = Y.copy()
+        u = reached & ~labeled
+        if not u.any():
+            self.n_iter_ = 0
+            return F
+        Wc = W.tocsr()
+        Wuu = Wc[u][:, u]
+        B = Wc[u][:, labeled] @ Y[labeled]
+        d = np.asarray(Wc[u].sum(1)).ravel()
+        Luu = sp.csr_matrix(sp.diags(d) - Wuu)
+        Fu, self.n_iter_, conv = _block_pcg(
+            lambda P: Luu @ P, B, d, tol=self.tol, max_iter=self.max_iter
+        )
+        self._warn_convergence(conv)
+        F[u] = Fu
+        return F
+
+
+class PoissonLearning(_BaseKNNPropagation):
+    """Poisson learning on a sparse, weighted kNN graph (Calder et al., 2020).
+
+    Laplace-type propagation (:class:`KNNLabelPropagation`) degenerates with
+    one or a few labels per class: the solution becomes almost constant away
+    from the labels. Poisson learning replaces the label constraints by
+    sources: it solves the graph Poisson equation
+
+    ``L u = b``, with ``b_i = y_i - mean(y_labelled)`` on labelled rows and
+    ``b_i = 0`` elsewhere,
+
+    (``y_i`` the one-hot label, ``L = D - W`` the graph Laplacian), with
+    ``sum_i d_i u_i = 0`` fixing the constant. Calder et al. run the Jacobi
+    iteration ``u <- u + D^-1 (b - L u)``; here the same equation is solved to
+    ``tol`` by Jacobi-preconditioned conjugate gradients (much fewer
+    iterations), on each connected component that holds a label (``b`` is
+    centred per component so that the equation has a solution).
+
+    Class balancing: the decision is ``argmax_j s_j u_j(x)`` with
+    ``s_j = prior_j / labelled_fraction_j`` (``class_prior``). The scores
+    ``s_j u_j`` are in ``decision_function``/``scores_``; probabilities are
+    ``softmax(scores / temperature_)`` with ``temperature_`` the standard
+    deviation of the training scores: a monotone map of the scores (same
+    argmax), not a calibrated probability.
+
+    Parameters
+    ----------
+    class_prior : {"labeled", "uniform"} or array-like of shape (n_classes,), \
+            default="labeled"
+        Class proportions the predictions are balanced to. ``"labeled"``: the
+        class frequencies among the labelled rows (no re-weighting when labels
+        are drawn in proportion, e.g. stratified); ``"uniform"``: equal
+        classes; an array: given proportions (normalised to sum to 1), in the
+        order of ``classes_``.
+    n_neighbors : int, default=10
+        Neighbours per row in the graph (capped at ``n_samples - 1``), also
+        used for new rows in :meth:`predict`.
+    weight : {"self-tuning", "gaussian", "connectivity"}, default="self-tuning"
+        Edge weights, see :func:`~sklearn_fewlabel.semi_supervised.knn_graph`.
+    local_scale : int, default=7
+        Neighbour that sets each row's bandwidth for ``"self-tuning"``.
+    symmetrize : {"mean", "max"}, default="mean"
+        How the directed kNN graph is made symmetric.
+    algorithm : {"auto", "brute", "sklearn", "ivf", "pynndescent"}, default="auto"
+        Neighbour search, see :class:`KNNLabelSpreading`.
+    max_iter : int, default=1000
+        Maximum number of conjugate gradient iterations.
+    tol : float, default=1e-5
+        Relative residual at which the solver stops.
+    n_jobs : int, default=None
+        Parallel jobs of the ``"sklearn"``/``"pynndescent"`` backends.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the approximate neighbour backends.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Labels seen in ``y`` (without ``-1``).
+    scores_ : ndarray of shape (n_samples, n_classes)
+        Balanced Poisson scores ``s_j u_j`` of the training rows.
+    label_distributions_ : ndarray of shape (n_samples, n_classes)
+        ``softmax(scores_ / temperature_)`` (rows sum to 1).
+    transduction_ : ndarray of shape (n_samples,)
+        Label given to each training row (``argmax`` of ``scores_``).
+    class_prior_ : ndarray of shape (n_classes,)
+        The balancing proportions; also the distribution of unreached rows.
+    temperature_ : float
+        Scale of the softmax that maps scores to probabilities.
+    unreached_mask_ : ndarray of shape (n_samples,), dtype=bool
+        Rows in graph components without any labelled row.
+    n_components_ : int
+        Connected components of the graph.
+    n_neighbors_ : int
+        Neighbours actually used.
+    n_iter_ : int
+        Conjugate gradient iterations run.
+    n_features_in_ : int
+        Number of features seen in ``fit``.
+
+    See Also
+    --------
+    KNNLabelSpreading, KNNLabelPropagation
+
+    References
+    ----------
+    J. Calder, B. Cook, M. Thorpe, D. Slepčev. "Poisson Learning: Graph Based
+    Semi-Supervised Learning At Very Low Label Rates", ICML 2020.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import make_blobs
+    >>> from sklearn_fewlabel.semi_supervised import PoissonLearning
+    >>> X, y = make_blobs(300, centers=3, cluster_std=1.0, random_state=0)
+    >>> y_partial = np.full_like(y, -1)
+    >>> for c in range(3):
+    ...     y_partial[np.flatnonzero(y == c)[0]] = c
+    >>> model = PoissonLearning().fit(X, y_partial)
+    >>> float((model.transduction_ == y).mean()) > 0.9
+    True
+    """
+
+    _parameter_constraints: dict = {
+        **_BaseKNNPropagation._parameter_constraints,
+        "class_prior": [StrOptions({"labeled", "uniform"}), "array-like"],
+    }
+
+    def __init__(
+        self,
+        class_prior="labeled",
+        *,
+        n_neighbors=10,
+        weight="self-tuning",
+        local_scale=7,
+        symmetrize="mean",
+        algorithm="auto",
+        max_iter=1000,
+        tol=1e-5,
+        n_jobs=None,
+        random_state=None,
+    ):
+        super().__init__(
+            n_neighbors=n_neighbors,
+            weight=weight,
+            local_scale=local_scale,
+            symmetrize=symmetrize,
+            algorithm=algorithm,
+            max_iter=max_iter,
+            tol=tol,
+            n_jobs=n_jobs,
+            random_state=random_state,
+        )
+        self.class_prior = class_prior
+
+    def _class_prior(self, label_freq):
+        self._label_freq = label_freq
+        cp = self.class_prior
+        if isinstance(cp, str):
+            if cp == "labeled":
+                return label_freq.copy()
+            return np.full_like(label_freq, 1.0 / label_freq.shape[0])
+        cp = np.asarray(cp, dtype=np.float64).ravel()
+        if cp.shape[0] != label_freq.shape[0] or np.any(cp < 0) or cp.sum() <= 0:
+            raise ValueError(
+                f"class_prior must hold {label_freq.shape[0]} non-negative numbers "
+                f"(one per class in classes_) with a positive sum; got {cp!r}."
+            )
+        return cp / cp.sum()
+
+    def _solve(self, W, Y, labeled, reached):
+        n, n_classes = Y.shape
+        comp = self._comp
+        d = np.asarray(W.sum(1)).ravel()
+        # source term: one-hot minus mean label, centred per labelled component
+        b = np.zeros_like(Y)
+        for c in np.unique(comp[labeled]):
+            rows = labeled & (comp == c)
+            b[rows] = Y[rows] - Y[labeled].mean(0)
+            b[rows] -= b[rows].mean(0)
+        r = reached
+        Wr = W.tocsr()[r][:, r]
+        dr = d[r]
+        Lr = sp.csr_matrix(sp.diags(dr) - Wr)
+        u_r, self.n_iter_, conv = _block_pcg(
+            lambda P: Lr @ P, b[r], dr, tol=self.tol, max_iter=self.max_iter
+        )
+        self._warn_convergence(conv)
+        u = np.zeros_like(Y)
+        u[r] = u_r
+        # fix the constant: degree-weighted mean zero in each component
+        for c in np.unique(comp[r]):
+            rows = comp == c
+            wsum = d[rows].sum()
+            if wsum > 0:
+                u[rows] -= (d[rows, None] * u[rows]).sum(0) / wsum
+        scale = self.class_prior_ / np.where(self._label_freq > 0, self._label_freq, 1.0)
+        scores = u * scale
+        sd = float(np.std(scores[r])) if r.any() else 0.0
+        self.temperature_ = sd if sd > 0 else 1.0
+        # unreached rows: scores whose softmax is the class prior
+        with np.errstate(divide="ignore"):
+            logp = np.log(self.class_prior_)
+        logp = np.where(np.isfinite(logp), logp, -50.0)
+        scores[~r] = self.temperature_ * (logp - logp.mean())
+        self.scores_ = scores
+        return _softmax(scores / self.temperature_)
+
+    def _argmax(self, dist):
+        return np.argmax(self.scores_, axis=1)
+
+    def decision_function(self, X):
+        """Balanced Poisson scores of new rows (harmonic extension).
+
+        The weighted mean (same kernel as the graph) of the ``scores_`` of the
+        ``n_neighbors`` nearest training rows.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Rows to score.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples, n_classes)
+            Larger means more likely; ``predict`` takes the ``argmax``.
+        """
+        w, ind = self._neighbors(X)
+        return np.einsum("ik,ikc->ic", w, self.scores_[ind])
+
+    def predict_proba(self, X):
+        """Class probabilities: ``softmax(decision_function(X) / temperature_)``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Rows to classify.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Rows sum to 1; a monotone map of the scores, not calibrated.
+        """
+        return _softmax(self.decision_function(X) / self.temperature_)
+
+    def predict(self, X):
+        """Predict the class of new rows (``argmax`` of ``decision_function``).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Rows to classify.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Predicted classes.
+        """
+        return self.classes_[np.argmax(self.decision_function(X), axis=1)]
+
+
+def _softmax(z):
+    z = z - z.max(1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(1, keepdims=True)
