@@ -1,5 +1,5 @@
 """Clusterers that learn from unlabelled data."""
 
-from ._gmvae import GMVAEClusterer
+from ._gmvae import GMVAEClusterer, ImageJitter
 
-__all__ = ["GMVAEClusterer"]
+__all__ = ["GMVAEClusterer", "ImageJitter"]

@@ -14,7 +14,7 @@ from sklearn.semi_supervised import LabelSpreading
 from sklearn.utils.estimator_checks import parametrize_with_checks
 from skorch.callbacks import Callback, Checkpoint, EarlyStopping, LRScheduler
 
-from sklearn_fewlabel.cluster import GMVAEClusterer
+from sklearn_fewlabel.cluster import GMVAEClusterer, ImageJitter
 from sklearn_fewlabel.cluster._gmvae import _assign_clusters
 from sklearn_fewlabel.cluster._gmvae_module import GMVAEModule
 from sklearn_fewlabel.metrics import cluster_accuracy
@@ -377,3 +377,55 @@ def test_module_elbo_is_a_bound_and_k_independent_shapes():
     d = torch.distributions.Normal(m.prior_mu, torch.exp(0.5 * m.prior_logvar))
     ref = d.log_prob(z[:, None, :]).sum(-1)
     assert torch.allclose(m.log_pz_c(z), ref, atol=1e-4)
+
+
+def test_pickle_from_cuda_loads_on_cpu_only_machine(blobs, fitted_blobs):
+    """A net saved with device='cuda' loads on a machine without CUDA (skorch maps to CPU)."""
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    X, _ = blobs
+    gm = pickle.loads(pickle.dumps(fitted_blobs))
+    gm.net_.device = "cuda"  # as if trained on a GPU (the tensors are CPU ones here)
+    payload = pickle.dumps(gm)
+    with pytest.warns(UserWarning, match="not available"):
+        loaded = pickle.loads(payload)
+    assert str(loaded.net_.device) == "cpu"
+    np.testing.assert_array_equal(loaded.predict(X), fitted_blobs.predict(X))
+
+
+# ------------------------------------------------------------ augmentation
+def test_image_jitter():
+    torch.manual_seed(0)
+    x = torch.rand(6, 64)
+    out = ImageJitter((8, 8))(x)
+    assert out.shape == (6, 64) and out.min() >= 0 and out.max() <= 1
+    assert not torch.allclose(out, x)
+    ident = ImageJitter((8, 8), rotation=0.0, translation=0.0, scale=0.0)(x)
+    torch.testing.assert_close(ident, x, atol=1e-5, rtol=0)
+    with pytest.raises(ValueError, match="image_shape"):
+        ImageJitter((5, 5))(x)
+    assert "ImageJitter(image_shape=(8, 8)" in repr(ImageJitter((8, 8)))
+
+
+class _CountingAugment:
+    def __init__(self):
+        self.calls = 0
+
+    def __call__(self, xb):
+        self.calls += 1
+        return xb
+
+
+def test_augment_is_applied_to_training_batches_only(images):
+    X, _ = images
+    aug = _CountingAugment()
+    gm = GMVAEClusterer(n_clusters=2, augment=aug, **TINY).fit(X)
+    n_batches = 2  # 60 rows, batch 32
+    assert aug.calls == n_batches * (TINY["pretrain_epochs"] + TINY["max_epochs"])
+    gm.predict(X)
+    gm.transform(X)
+    assert aug.calls == n_batches * (TINY["pretrain_epochs"] + TINY["max_epochs"])
+    jit = GMVAEClusterer(n_clusters=2, augment=ImageJitter((4, 4)), random_state=0, **TINY)
+    a = jit.fit(X).transform(X)
+    b = clone(jit).fit(X).transform(X)
+    np.testing.assert_array_equal(a, b)  # augmentation randomness is seeded too
