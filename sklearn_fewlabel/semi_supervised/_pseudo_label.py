@@ -84,8 +84,10 @@ class PseudoLabelClassifier(SemiSupervisedClassifierMixin, MetaEstimatorMixin, B
     - **re-estimation** (``reestimate``): every round, all pseudo-labels are
       predicted afresh and the selection is redone, so a wrong early label can
       be undone (or dropped); or they are frozen once assigned;
-    - **confidence weighting** (``weighting="confidence"``): a pseudo-labelled
-      row is weighted by the confidence of its label through
+    - **weighting**: a pseudo-labelled row can be weighted by the confidence
+      of its label (``weighting="confidence"``), by a constant relative to
+      the labelled rows (``pseudo_weight``) and so that every class's
+      pseudo-labels weigh the same (``pseudo_class_weight="balanced"``), through
       ``sample_weight`` (labelled rows weigh 1);
     - **calibration** (``calibration``): the models are wrapped in
       :class:`~sklearn.calibration.CalibratedClassifierCV`, so that
@@ -107,6 +109,12 @@ class PseudoLabelClassifier(SemiSupervisedClassifierMixin, MetaEstimatorMixin, B
         student unless ``student`` is given. It is fitted on integer targets
         ``0..n_classes-1`` (positions in ``classes_``), which is what a
         skorch net needs; ``int64`` labels are passed.
+
+        If the student (``student``, else ``estimator``) has
+        ``warm_start=True`` and ``calibration`` is None, it is not cloned
+        afresh every round: the fitted model is refitted in place, so a
+        network is fine-tuned round after round on the new pseudo-labels (as
+        in the Pseudo-Label paper) instead of being trained from scratch.
     student : estimator object, default=None
         If given, the model fitted on labelled + pseudo-labelled rows in every
         round (and therefore the teacher of the rounds after the first, and
@@ -150,7 +158,20 @@ class PseudoLabelClassifier(SemiSupervisedClassifierMixin, MetaEstimatorMixin, B
         :class:`~sklearn.calibration.CalibratedClassifierCV` to a plain
         estimator that takes it. Otherwise (e.g. a skorch net) a
         :class:`UserWarning` is raised once per ``fit`` and the rows are
-        unweighted.
+        unweighted. The same applies to ``pseudo_weight`` and
+        ``pseudo_class_weight``, which multiply into these weights.
+    pseudo_weight : float > 0, default=1.0
+        Weight of a pseudo-labelled row relative to a labelled row (weight
+        1), as the coefficient of the unlabelled loss in the Pseudo-Label
+        paper. With tens of labels and tens of thousands of pseudo-labels, a
+        small value (e.g. 0.01) keeps the labelled rows from being drowned.
+        Any value other than 1 needs a student that takes ``sample_weight``.
+    pseudo_class_weight : {None, "balanced"}, default=None
+        ``"balanced"`` reweights the pseudo-labelled rows so that every
+        class's pseudo-labels weigh the same in total (their mean weight is
+        unchanged): with ``selection="threshold"`` or ``"curriculum"``, a
+        class the teacher is most confident about cannot then dominate the
+        student's loss. Labelled rows are not reweighted.
     calibration : {None, "sigmoid", "isotonic"}, default=None
         If set, each teacher and student is wrapped in
         ``CalibratedClassifierCV(model, method=calibration,
@@ -224,6 +245,9 @@ class PseudoLabelClassifier(SemiSupervisedClassifierMixin, MetaEstimatorMixin, B
 
     Notes
     -----
+    Pseudo-labels are hard (one class per row), softened only through the
+    weights above; soft targets are not passed to the student.
+
     Badly calibrated students (boosted trees, SVMs, over-fitted networks)
     make a probability ``threshold`` meaningless; ``selection="quota"`` and
     ``"curriculum"`` only use the *ranking* of the confidences and are
@@ -271,6 +295,7 @@ class PseudoLabelClassifier(SemiSupervisedClassifierMixin, MetaEstimatorMixin, B
         "reestimate": ["boolean"],
         "weighting": [StrOptions({"none", "confidence"})],
         "pseudo_weight": [Interval(numbers.Real, 0.0, None, closed="right")],
+        "pseudo_class_weight": [StrOptions({"balanced"}), None],
         "calibration": [StrOptions({"sigmoid", "isotonic"}), None],
         "max_iter": [Interval(numbers.Integral, 0, None, closed="left")],
         "validation_fraction": [Interval(numbers.Real, 0.0, 1.0, closed="neither"), None],
@@ -290,6 +315,7 @@ class PseudoLabelClassifier(SemiSupervisedClassifierMixin, MetaEstimatorMixin, B
         reestimate=True,
         weighting="none",
         pseudo_weight=1.0,
+        pseudo_class_weight=None,
         calibration=None,
         max_iter=10,
         validation_fraction=None,
@@ -305,6 +331,7 @@ class PseudoLabelClassifier(SemiSupervisedClassifierMixin, MetaEstimatorMixin, B
         self.reestimate = reestimate
         self.weighting = weighting
         self.pseudo_weight = pseudo_weight
+        self.pseudo_class_weight = pseudo_class_weight
         self.calibration = calibration
         self.max_iter = max_iter
         self.validation_fraction = validation_fraction
@@ -487,7 +514,11 @@ class PseudoLabelClassifier(SemiSupervisedClassifierMixin, MetaEstimatorMixin, B
         k = classes.shape[0]
         # a student with warm_start=True is refitted in place round after round
         warm = self.calibration is None and getattr(student_base, "warm_start", False) is True
-        weighted = self.weighting == "confidence" or self.pseudo_weight != 1.0
+        weighted = (
+            self.weighting == "confidence"
+            or self.pseudo_weight != 1.0
+            or self.pseudo_class_weight == "balanced"
+        )
 
         if n_pool == 0:
             warnings.warn(
@@ -538,6 +569,11 @@ class PseudoLabelClassifier(SemiSupervisedClassifierMixin, MetaEstimatorMixin, B
             idx = np.concatenate([train_idx, pool[selected]])
             tgt = np.concatenate([y_codes[train_idx], labels[selected]])
             w_pseudo = conf[selected] if self.weighting == "confidence" else np.ones(selected.sum())
+            if self.pseudo_class_weight == "balanced" and selected.any():
+                # each class's pseudo-labels weigh the same in total (mean weight 1)
+                counts = np.bincount(labels[selected], minlength=k)
+                factor = selected.sum() / (np.count_nonzero(counts) * np.maximum(counts, 1))
+                w_pseudo = w_pseudo * factor[labels[selected]]
             w = (
                 np.concatenate([np.ones(train_idx.size), self.pseudo_weight * w_pseudo])
                 if weighted

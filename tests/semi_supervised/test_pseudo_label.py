@@ -327,6 +327,8 @@ def test_all_unlabelled_is_an_error():
         (dict(k_per_class=0), "k_per_class"),
         (dict(curriculum_step=0.0), "curriculum_step"),
         (dict(weighting="soft"), "weighting"),
+        (dict(pseudo_weight=0.0), "pseudo_weight"),
+        (dict(pseudo_class_weight="uniform"), "class_weight"),
         (dict(max_iter=-1), "max_iter"),
         (dict(validation_fraction=1.0), "validation_fraction"),
         (dict(calibration="platt"), "calibration"),
@@ -356,6 +358,33 @@ def test_confidence_weights_reach_the_student():
     assert w == pytest.approx({0: 1.0, 1: 1.0, 2: 0.495, 3: 0.475, 4: 0.45})
 
 
+def test_pseudo_weight_and_balanced_class_weight():
+    # threshold 0.75 keeps rows 2, 3, 4 (class 0) and row 7 (class 1)
+    clf = PseudoLabelClassifier(
+        TableProba(_fixed), selection="threshold", threshold=0.75, max_iter=1,
+        pseudo_weight=0.1, pseudo_class_weight="balanced",
+    ).fit(ids(8), Y8)
+    est = clf.estimator_
+    w = dict(zip(est.fit_rows_.tolist(), est.sample_weight_.tolist()))
+    # 4 pseudo-labels, 2 classes: class 0 (3 rows) x 4/6, class 1 (1 row) x 4/2
+    assert w == pytest.approx({0: 1.0, 1: 1.0, 2: 0.4 / 6, 3: 0.4 / 6, 4: 0.4 / 6, 7: 0.2})
+    plain = clone(clf).set_params(pseudo_weight=1.0, pseudo_class_weight=None).fit(ids(8), Y8)
+    assert plain.estimator_.sample_weight_ is None  # nothing asked: no weights passed
+
+
+def test_balanced_class_weight_stops_a_class_from_swallowing(digits_split):
+    # a global curriculum on 40 digits labels: classes 8 and 9 get swallowed
+    X, y, y_masked = digits_split
+    test = y_masked == -1
+    params = dict(selection="curriculum", curriculum_step=0.1, max_iter=10)
+    glob = PseudoLabelClassifier(LR, **params).fit(X, y_masked)
+    bal = PseudoLabelClassifier(LR, pseudo_class_weight="balanced", pseudo_weight=0.1,
+                                **params).fit(X, y_masked)
+    assert glob.history_["n_per_class"][-1].min() < 10
+    assert bal.history_["n_per_class"][-1].min() > 50
+    assert bal.score(X[test], y[test]) > glob.score(X[test], y[test]) + 0.1
+
+
 def test_weights_routed_to_the_last_pipeline_step():
     pipe = make_pipeline(StandardScaler(with_mean=False, with_std=False), TableProba(_fixed))
     clf = PseudoLabelClassifier(pipe, selection="threshold", threshold=0.85, max_iter=1,
@@ -365,11 +394,13 @@ def test_weights_routed_to_the_last_pipeline_step():
     assert sorted(last.sample_weight_.tolist()) == pytest.approx([0.9, 0.95, 0.99, 1.0, 1.0])
 
 
-def test_student_without_sample_weight_warns_once(digits_split):
+@pytest.mark.parametrize(
+    "params", [dict(weighting="confidence"), dict(pseudo_weight=0.5)]
+)
+def test_student_without_sample_weight_warns_once(digits_split, params):
     X, _, y_masked = digits_split
     with pytest.warns(UserWarning, match="takes no sample_weight") as rec:
-        PseudoLabelClassifier(NoWeightLR(max_iter=200), weighting="confidence",
-                              max_iter=3).fit(X, y_masked)
+        PseudoLabelClassifier(NoWeightLR(max_iter=200), max_iter=3, **params).fit(X, y_masked)
     assert sum("sample_weight" in str(w.message) for w in rec) == 1
 
 
