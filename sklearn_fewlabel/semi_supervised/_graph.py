@@ -82,9 +82,16 @@ def _kmin_unsorted(d2, k):
 
 
 def _exact_sq_dist(Xq, Xb, ind):
-    """Squared distances between rows of ``Xq`` and ``Xb[ind]`` (float32, torch)."""
-    diff = Xb[ind] - Xq.unsqueeze(1)
-    return (diff * diff).sum(-1)
+    """Squared distances between rows of ``Xq`` and ``Xb[ind]`` (float32, torch).
+
+    Chunked so that the gathered block stays below ``_CHUNK_BYTES``.
+    """
+    out = torch.empty(ind.shape, dtype=torch.float32)
+    step = max(1, _CHUNK_BYTES // (8 * max(1, ind.shape[1] * Xb.shape[1])))
+    for s in range(0, ind.shape[0], step):
+        diff = Xb[ind[s : s + step]] - Xq[s : s + step].unsqueeze(1)
+        out[s : s + step] = (diff * diff).sum(-1)
+    return out
 
 
 def _sort_rows(d2, ind):

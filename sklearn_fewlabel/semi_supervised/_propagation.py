@@ -254,7 +254,9 @@ class _BaseKNNPropagation(SemiSupervisedClassifierMixin, BaseEstimator, metaclas
         y_pred : ndarray of shape (n_samples,)
             Predicted classes (``argmax`` of :meth:`predict_proba`).
         """
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        check_is_fitted(self)
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
 
     def _warn_convergence(self, converged):
         self.n_iter_ = int(self.n_iter_)
@@ -604,12 +606,14 @@ class PoissonLearning(_BaseKNNPropagation):
     _parameter_constraints: dict = {
         **_BaseKNNPropagation._parameter_constraints,
         "class_prior": [StrOptions({"labeled", "uniform"}), "array-like"],
+        "solver": [StrOptions({"jacobi", "cg"})],
     }
 
     def __init__(
         self,
         class_prior="labeled",
         *,
+        solver="cg",
         n_neighbors=10,
         weight="self-tuning",
         local_scale=7,
@@ -632,6 +636,7 @@ class PoissonLearning(_BaseKNNPropagation):
             random_state=random_state,
         )
         self.class_prior = class_prior
+        self.solver = solver
 
     def _class_prior(self, label_freq):
         self._label_freq = label_freq
@@ -649,31 +654,20 @@ class PoissonLearning(_BaseKNNPropagation):
         return cp / cp.sum()
 
     def _solve(self, W, Y, labeled, reached):
-        n, n_classes = Y.shape
         comp = self._comp
         d = np.asarray(W.sum(1)).ravel()
-        # source term: one-hot minus mean label, centred per labelled component
+        # source term: one-hot labels minus their mean, on the labelled rows
         b = np.zeros_like(Y)
-        for c in np.unique(comp[labeled]):
-            rows = labeled & (comp == c)
-            b[rows] = Y[rows] - Y[labeled].mean(0)
-            b[rows] -= b[rows].mean(0)
+        b[labeled] = Y[labeled] - Y[labeled].mean(0)
         r = reached
         Wr = W.tocsr()[r][:, r]
-        dr = d[r]
-        Lr = sp.csr_matrix(sp.diags(dr) - Wr)
-        u_r, self.n_iter_, conv = _block_pcg(
-            lambda P: Lr @ P, b[r], dr, tol=self.tol, max_iter=self.max_iter
-        )
-        self._warn_convergence(conv)
+        dr, br, comp_r = d[r], b[r], comp[r]
+        if self.solver == "jacobi":
+            u_r, self.n_iter_ = _poisson_jacobi(Wr, dr, br, labeled[r], comp_r, self.max_iter)
+        else:
+            u_r = self._poisson_cg(Wr, dr, br, comp_r)
         u = np.zeros_like(Y)
         u[r] = u_r
-        # fix the constant: degree-weighted mean zero in each component
-        for c in np.unique(comp[r]):
-            rows = comp == c
-            wsum = d[rows].sum()
-            if wsum > 0:
-                u[rows] -= (d[rows, None] * u[rows]).sum(0) / wsum
         scale = self.class_prior_ / np.where(self._label_freq > 0, self._label_freq, 1.0)
         scores = u * scale
         sd = float(np.std(scores[r])) if r.any() else 0.0
@@ -685,6 +679,38 @@ class PoissonLearning(_BaseKNNPropagation):
         scores[~r] = self.temperature_ * (logp - logp.mean())
         self.scores_ = scores
         return _softmax(scores / self.temperature_)
+
+    def _poisson_cg(self, W, d, b, comp):
+        """Solve L u = b to ``tol``; constants fixed per connected component.
+
+        ``L u = b`` has a solution only if ``b`` sums to zero on each
+        component, so ``b`` is centred per component and the component's
+        mean source ``m_c`` is added back as the degree-weighted mean of ``u``
+        on that component, in units of the solution's spread: with a single
+        component this is the usual ``sum_i d_i u_i = 0``; a component whose
+        labels are all of one class predicts that class.
+        """
+        b = b.copy()
+        comps = np.unique(comp)
+        means = {}
+        for c in comps:
+            rows = comp == c
+            means[c] = b[rows].sum(0) / max(1, np.count_nonzero(b[rows].any(1)))
+            lab = rows & b.any(1)
+            b[lab] -= b[lab].mean(0)
+        L = sp.csr_matrix(sp.diags(d) - W)
+        u, self.n_iter_, conv = _block_pcg(
+            lambda P: L @ P, b, d, tol=self.tol, max_iter=self.max_iter
+        )
+        self._warn_convergence(conv)
+        spread = float(np.std(u)) or 1.0
+        for c in comps:
+            rows = comp == c
+            wsum = d[rows].sum()
+            if wsum > 0:
+                u[rows] -= (d[rows, None] * u[rows]).sum(0) / wsum
+            u[rows] += spread * means[c]
+        return u
 
     def _argmax(self, dist):
         return np.argmax(self.scores_, axis=1)
@@ -702,9 +728,17 @@ class PoissonLearning(_BaseKNNPropagation):
 
         Returns
         -------
-        scores : ndarray of shape (n_samples, n_classes)
-            Larger means more likely; ``predict`` takes the ``argmax``.
+        scores : ndarray of shape (n_samples, n_classes) or (n_samples,)
+            Larger means more likely; ``predict`` takes the ``argmax``. With
+            two classes, scikit-learn's convention: the score of
+            ``classes_[1]`` minus that of ``classes_[0]``, shape (n_samples,).
         """
+        scores = self._scores(X)
+        if scores.shape[1] == 2:
+            return scores[:, 1] - scores[:, 0]
+        return scores
+
+    def _scores(self, X):
         w, ind = self._neighbors(X)
         return np.einsum("ik,ikc->ic", w, self.scores_[ind])
 
@@ -721,7 +755,7 @@ class PoissonLearning(_BaseKNNPropagation):
         proba : ndarray of shape (n_samples, n_classes)
             Rows sum to 1; a monotone map of the scores, not calibrated.
         """
-        return _softmax(self.decision_function(X) / self.temperature_)
+        return _softmax(self._scores(X) / self.temperature_)
 
     def predict(self, X):
         """Predict the class of new rows (``argmax`` of ``decision_function``).
@@ -736,7 +770,35 @@ class PoissonLearning(_BaseKNNPropagation):
         y_pred : ndarray of shape (n_samples,)
             Predicted classes.
         """
-        return self.classes_[np.argmax(self.decision_function(X), axis=1)]
+        check_is_fitted(self)
+        scores = self._scores(X)
+        return self.classes_[np.argmax(scores, axis=1)]
+
+
+def _poisson_jacobi(W, d, b, labeled, comp, max_iter):
+    """Calder et al.'s iteration ``u <- u + D^-1 (b - L u)``, early stopped.
+
+    It stops when a random walk started uniformly on the labelled rows has
+    mixed: ``max_i |p_t(i) - p_inf(i)| <= 1 / n`` (the rule of the reference
+    implementation, graphlearning), or after ``max_iter`` iterations.
+    Returns ``(u, n_iter)``.
+    """
+    n = d.shape[0]
+    dinv = np.where(d > 0, 1.0 / np.where(d > 0, d, 1.0), 0.0)
+    p = np.where(labeled, 1.0 / max(1, labeled.sum()), 0.0)
+    # stationary distribution: each component keeps its starting mass
+    n_comp = comp.max() + 1 if comp.size else 0
+    mass = np.bincount(comp, weights=p, minlength=n_comp)
+    dsum = np.bincount(comp, weights=d, minlength=n_comp)
+    p_inf = d * np.divide(mass, dsum, out=np.zeros_like(mass), where=dsum > 0)[comp]
+    u = np.zeros_like(b)
+    Db = dinv[:, None] * b
+    n_iter = 0
+    while n_iter < 1 or (n_iter < max_iter and np.max(np.abs(p - p_inf)) > 1.0 / n):
+        u = Db + dinv[:, None] * (W @ u)
+        p = W @ (dinv * p)
+        n_iter += 1
+    return u, n_iter
 
 
 def _softmax(z):

@@ -1,0 +1,255 @@
+"""Benchmark: graph label propagation on MNIST (60k transductive + 10k inductive).
+
+MNIST train (60,000) + test (10,000), PCA(50) fitted on the training images;
+for each label budget (10, 100, 1000 labels, stratified) and seed, every method
+is fitted on the 60k training rows (labels masked to the budget) and predicts
+the 10k test rows. Reported: accuracy on the unlabelled training rows
+(transductive) and on the test rows (inductive), wall-clock and process CPU
+time of ``fit`` + ``predict``, the speed-up over scikit-learn's
+``LabelSpreading(kernel="knn", n_neighbors=10)`` measured in the same run, and
+(in a fresh subprocess per method) the peak resident memory of one 60k fit +
+10k predict.
+
+Everything runs single-threaded (``OMP_NUM_THREADS=1``, one torch thread), so
+the comparison is fair on a shared machine; the CPU time is the less
+noisy measure there.
+
+Usage::
+
+    OMP_NUM_THREADS=1 python benchmarks/bench_propagation.py            # full
+    OMP_NUM_THREADS=1 python benchmarks/bench_propagation.py --quick    # 1 seed
+
+The exact-search rows run on the first seed only unless ``--exact-seeds 3``.
+
+Writes ``benchmarks/results/propagation.json`` and prints a Markdown table.
+"""
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+import warnings
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+RESULTS = Path(__file__).resolve().parent / "results"
+CACHE = Path(os.environ.get("TMPDIR", "/tmp")) / "sklearn_fewlabel_mnist_pca50.npz"
+
+
+def load_pca50():
+    if CACHE.exists():
+        d = np.load(CACHE)
+        return d["Ztr"], d["ytr"], d["Zte"], d["yte"]
+    from sklearn.decomposition import PCA
+
+    from sklearn_fewlabel.datasets import load_mnist
+
+    Xtr, ytr = load_mnist(subset="train")
+    Xte, yte = load_mnist(subset="test")
+    pca = PCA(50, random_state=0).fit(Xtr)
+    Ztr, Zte = pca.transform(Xtr), pca.transform(Xte)
+    np.savez(CACHE, Ztr=Ztr, ytr=ytr, Zte=Zte, yte=yte)
+    return Ztr, ytr, Zte, yte
+
+
+def make_estimator(name):
+    from sklearn.semi_supervised import LabelSpreading
+
+    from sklearn_fewlabel.semi_supervised import (
+        KNNLabelPropagation,
+        KNNLabelSpreading,
+        PoissonLearning,
+    )
+
+    return {
+        "sklearn LabelSpreading(knn, k=10)": lambda: LabelSpreading(
+            kernel="knn", n_neighbors=10
+        ),
+        "KNNLabelSpreading (exact)": lambda: KNNLabelSpreading(),
+        "KNNLabelSpreading (ivf)": lambda: KNNLabelSpreading(algorithm="ivf", random_state=0),
+        "KNNLabelPropagation (ivf)": lambda: KNNLabelPropagation(
+            algorithm="ivf", random_state=0
+        ),
+        "PoissonLearning (exact)": lambda: PoissonLearning(),
+        "PoissonLearning (ivf)": lambda: PoissonLearning(algorithm="ivf", random_state=0),
+        "PoissonLearning (ivf, jacobi)": lambda: PoissonLearning(
+            solver="jacobi", algorithm="ivf", random_state=0
+        ),
+    }[name]()
+
+
+METHODS = [
+    "sklearn LabelSpreading(knn, k=10)",
+    "KNNLabelSpreading (exact)",
+    "KNNLabelSpreading (ivf)",
+    "KNNLabelPropagation (ivf)",
+    "PoissonLearning (exact)",
+    "PoissonLearning (ivf)",
+    "PoissonLearning (ivf, jacobi)",
+]
+
+
+def run_one(name, Ztr, y_partial, Zte):
+    est = make_estimator(name)
+    t0, c0 = time.perf_counter(), time.process_time()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est.fit(Ztr, y_partial)
+        pred = est.predict(Zte)
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    return est.transduction_, pred, wall, cpu
+
+
+def memory_child(name):
+    """Run in a fresh process: peak RSS of one 60k fit + 10k predict."""
+    torch.set_num_threads(1)
+    from sklearn_fewlabel.model_selection import mask_labels
+
+    Ztr, ytr, Zte, yte = load_pca50()
+    y_partial = mask_labels(ytr, 100, random_state=0)
+    make_estimator(name)  # imports done before the baseline
+    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    run_one(name, Ztr, y_partial, Zte)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"baseline_mb": base / 1024, "peak_mb": peak / 1024}))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true", help="one seed only")
+    ap.add_argument("--budgets", default="10,100,1000")
+    ap.add_argument("--methods", default=None, help="comma-separated subset (indices)")
+    ap.add_argument(
+        "--exact-seeds",
+        type=int,
+        default=1,
+        help="run the exact-search rows on the first N seeds only (they are slow)",
+    )
+    ap.add_argument("--memory-child", default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--out", default=str(RESULTS / "propagation.json"))
+    args = ap.parse_args()
+    if args.memory_child:
+        memory_child(args.memory_child)
+        return
+    torch.set_num_threads(1)
+    from sklearn_fewlabel.model_selection import mask_labels
+
+    Ztr, ytr, Zte, yte = load_pca50()
+    seeds = [0] if args.quick else [0, 1, 2]
+    budgets = [int(b) for b in args.budgets.split(",")]
+    methods = METHODS
+    if args.methods:
+        methods = [METHODS[int(i)] for i in args.methods.split(",")]
+    rows = []
+    for budget in budgets:
+        for seed in seeds:
+            y_partial = mask_labels(ytr, budget, random_state=seed)
+            unl = y_partial == -1
+            for name in methods:
+                if "(exact)" in name and seed not in seeds[: args.exact_seeds]:
+                    continue
+                trans, pred, wall, cpu = run_one(name, Ztr, y_partial, Zte)
+                row = {
+                    "method": name,
+                    "n_labeled": budget,
+                    "seed": seed,
+                    "transductive_acc": float(np.mean(trans[unl] == ytr[unl])),
+                    "test_acc": float(np.mean(pred == yte)),
+                    "wall_s": wall,
+                    "cpu_s": cpu,
+                }
+                rows.append(row)
+                print(json.dumps(row), flush=True)
+    memory = {}
+    for name in methods:
+        out = subprocess.run(
+            [sys.executable, __file__, "--memory-child", name],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "OMP_NUM_THREADS": "1"},
+        )
+        try:
+            memory[name] = json.loads(out.stdout.strip().splitlines()[-1])
+        except (IndexError, json.JSONDecodeError):
+            memory[name] = {"error": out.stderr[-500:]}
+        print(name, memory[name], flush=True)
+
+    # summary
+    ref = "sklearn LabelSpreading(knn, k=10)"
+    summary = []
+    for budget in budgets:
+        ref_rows = [r for r in rows if r["method"] == ref and r["n_labeled"] == budget]
+        ref_wall = np.mean([r["wall_s"] for r in ref_rows]) if ref_rows else np.nan
+        ref_cpu = np.mean([r["cpu_s"] for r in ref_rows]) if ref_rows else np.nan
+        for name in methods:
+            rs = [r for r in rows if r["method"] == name and r["n_labeled"] == budget]
+            te = [r["test_acc"] for r in rs]
+            tr = [r["transductive_acc"] for r in rs]
+            wall = np.mean([r["wall_s"] for r in rs])
+            cpu = np.mean([r["cpu_s"] for r in rs])
+            summary.append(
+                {
+                    "method": name,
+                    "n_labeled": budget,
+                    "test_acc_mean": float(np.mean(te)),
+                    "test_acc_std": float(np.std(te)),
+                    "transductive_acc_mean": float(np.mean(tr)),
+                    "transductive_acc_std": float(np.std(tr)),
+                    "wall_s_mean": float(wall),
+                    "cpu_s_mean": float(cpu),
+                    "speedup_wall_vs_sklearn": float(ref_wall / wall),
+                    "speedup_cpu_vs_sklearn": float(ref_cpu / cpu),
+                    "n_seeds": len(rs),
+                    "peak_rss_mb": memory.get(name, {}).get("peak_mb"),
+                    "peak_rss_increase_mb": (
+                        memory[name]["peak_mb"] - memory[name]["baseline_mb"]
+                        if "peak_mb" in memory.get(name, {})
+                        else None
+                    ),
+                }
+            )
+    print()
+    print(
+        "| method | labels | seeds | test acc (inductive) | unlabelled-train acc | "
+        "fit+predict wall s | CPU s | speed-up (CPU) vs sklearn | peak RSS MB (+over baseline) |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for s in summary:
+        mem = (
+            f"{s['peak_rss_mb']:.0f} (+{s['peak_rss_increase_mb']:.0f})"
+            if s["peak_rss_mb"] is not None
+            else "n/a"
+        )
+        print(
+            f"| {s['method']} | {s['n_labeled']} | {s['n_seeds']} | "
+            f"{100 * s['test_acc_mean']:.1f} ± {100 * s['test_acc_std']:.1f} | "
+            f"{100 * s['transductive_acc_mean']:.1f} ± {100 * s['transductive_acc_std']:.1f} | "
+            f"{s['wall_s_mean']:.1f} | {s['cpu_s_mean']:.1f} | "
+            f"{s['speedup_cpu_vs_sklearn']:.1f}x | {mem} |"
+        )
+    out = {
+        "setup": {
+            "data": "MNIST 60k train (transductive) + 10k test (inductive), PCA-50 on train",
+            "seeds": seeds,
+            "budgets": budgets,
+            "threads": 1,
+            "torch": torch.__version__,
+        },
+        "runs": rows,
+        "memory": memory,
+        "summary": summary,
+    }
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(out, indent=1))
+    print(f"\nwrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
