@@ -17,6 +17,7 @@ from .cluster import GMVAEClusterer
 from .datasets import load_mnist
 from .semi_supervised import PseudoLabelClassifier
 from .semi_supervised import ClusterLabelDecoder, select_representatives
+from .semi_supervised import KNNLabelPropagation, KNNLabelSpreading, PoissonLearning, knn_graph
 from .utils import UNLABELED, check_partially_labeled
 
 __version__ = "0.1.0.dev0"
@@ -31,6 +32,10 @@ __all__ = [
     "ClusterLabelDecoder",
     "GMVAEClusterer",
     "select_representatives",
+    "KNNLabelPropagation",
+    "KNNLabelSpreading",
+    "PoissonLearning",
+    "knn_graph",
     "check_partially_labeled",
     "cluster_accuracy",
     "cluster_purity",
