@@ -382,7 +382,9 @@ class PseudoLabelClassifier(SemiSupervisedClassifierMixin, MetaEstimatorMixin, B
             elif not self._warned_weights:
                 self._warned_weights = True
                 warnings.warn(
-                    f"weighting='confidence' was asked but {type(base).__name__}.fit "
+                    f"weights were asked (weighting={self.weighting!r}, pseudo_weight="
+                    f"{self.pseudo_weight!r}, pseudo_class_weight="
+                    f"{self.pseudo_class_weight!r}) but {type(base).__name__}.fit "
                     "takes no sample_weight (nor does the final step of its "
                     "pipeline); pseudo-labelled rows are unweighted.",
                     UserWarning,
