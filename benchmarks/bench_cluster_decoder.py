@@ -16,7 +16,10 @@ Rows
   (``"auto"`` = 1, 2, 5, 10) chosen by ``GridSearchCV`` with
   ``LabeledKFold(3)`` on the labelled rows only (stratified labels).
 - ``... + representative (GMM)``: labels chosen by
-  ``select_representatives(gmm, n, X=X_train)`` -- no true label used.
+  ``select_representatives(gmm, n, X=X_train)`` -- no true label used (at
+  100 and 1000 labels: the most typical row of each of the 100 components,
+  extra labels by size; at 10 labels, fewer than the components: the rows
+  nearest the centres of a k-means with k = 10).
 - ``soft + representative (mask_labels)``: ``mask_labels(y, n,
   strategy="representative", X=X_train)``, i.e. the default k-means
   (k = n) rows nearest the centres (budgets 10 and 100 only).

@@ -100,11 +100,12 @@ def select_representatives(
       nearest each part's centre is chosen, so picks are typical *and*
       diverse.
     - **budget < number of clusters**: the clustering is finer than the
-      budget, so the cluster centres are grouped by a size-weighted k-means
-      into ``n_labeled`` groups (an approximation of k-means on the rows
-      with ``k = n_labeled``) and the row of each group nearest its centre
-      is chosen, so the labels cover the data instead of piling into its
-      densest part.
+      budget, so the rows nearest the centres of a k-means with
+      ``k = n_labeled`` (in the clusterer's input space: after the
+      pipeline's transformers) are chosen, as for array input. (Grouping
+      the clusters' centres instead was measured worse on MNIST: with 100
+      mixture components and 10 labels it covered 5-7 digits against 7-8.)
+      For non-numeric input, the most typical rows of the largest clusters.
 
     A row is *typical* of its cluster (argmax of ``p(c | x)``) when it is
     nearest the cluster's centre: ``cluster_centers_`` or ``means_`` of the
@@ -239,16 +240,12 @@ def select_representatives(
 
     picked = []
     if n_labeled < nonempty.shape[0]:
-        if centers is not None:
-            km = KMeans(n_clusters=n_labeled, n_init="auto", random_state=rng)
-            groups = km.fit_predict(centers[nonempty], sample_weight=sizes[nonempty])
+        if Z is not None:
+            # the clustering is finer than the budget: the rows nearest the
+            # centres of a k-means with k = n_labeled, in the clusterer's space
             Zd = Z.toarray() if hasattr(Z, "toarray") else Z
-            for g in range(n_labeled):
-                ks = nonempty[groups == g]
-                if ks.size:
-                    rows = np.concatenate([members[k] for k in ks])
-                    d2 = ((Zd[rows] - km.cluster_centers_[g]) ** 2).sum(axis=1)
-                    picked.append(rows[np.argmin(d2)])
+            km = KMeans(n_clusters=n_labeled, n_init="auto", random_state=rng).fit(Zd)
+            picked.extend(_nearest_rows(Zd, km.cluster_centers_, np.arange(n_samples)).tolist())
         else:
             for k in nonempty[np.argsort(-sizes[nonempty], kind="stable")][:n_labeled]:
                 picked.append(most_typical(members[k]))
