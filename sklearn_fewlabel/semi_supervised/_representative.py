@@ -198,7 +198,7 @@ def select_representatives(
     try:
         check_is_fitted(clusterer)
     except NotFittedError:
-        clusterer = clone(clusterer).fit(X)
+        clusterer = clone(clusterer).fit(X, None)
     R = _Responsibilities().fit(clusterer, X, temperature)
     K = R.shape[1]
     assign = R.argmax(axis=1)
