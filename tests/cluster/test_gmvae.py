@@ -429,3 +429,19 @@ def test_augment_is_applied_to_training_batches_only(images):
     a = jit.fit(X).transform(X)
     b = clone(jit).fit(X).transform(X)
     np.testing.assert_array_equal(a, b)  # augmentation randomness is seeded too
+
+
+def test_cluster_label_decoder_composes(images):
+    from sklearn_fewlabel.semi_supervised import ClusterLabelDecoder
+
+    X, y = images
+    y_part = np.full_like(y, -1)
+    y_part[:20] = y[:20]
+    dec = ClusterLabelDecoder(
+        GMVAEClusterer(n_clusters=10, latent_dim=4, hidden_dims=(32,), pretrain_epochs=100,
+                       lr=1e-2, max_epochs=5, random_state=0)
+    ).fit(X, y_part)
+    proba = dec.predict_proba(X)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    # far above the 10% of chance on 10 classes
+    assert np.mean(dec.predict(X[20:]) == y[20:]) > 0.3
