@@ -43,7 +43,7 @@ def baselines(quick):
     return {
         "sklearn LabelSpreading(kernel='knn')": LabelSpreading(kernel="knn", n_neighbors=k),
         "sklearn SelfTrainingClassifier(LogisticRegression())": SelfTrainingClassifier(
-            LogisticRegression(max_iter=1000)
+            LogisticRegression()
         ),
     }
 
