@@ -128,6 +128,28 @@ def test_bad_parameters(kwargs, match):
         knn_graph(X, **kwargs)
 
 
+def test_algorithm_params(digits):
+    X, _ = digits
+    _, i_ref = _exact_neighbors(X, 10)
+
+    def recall(W):
+        nb = [set(W.indices[W.indptr[r] : W.indptr[r + 1]]) for r in range(X.shape[0])]
+        return np.mean([len(nb[r] & set(i_ref[r])) / 10 for r in range(X.shape[0])])
+
+    few = knn_graph(X, algorithm="ivf", algorithm_params={"n_probe": 1}, random_state=0)
+    many = knn_graph(X, algorithm="ivf", algorithm_params={"n_probe": 40}, random_state=0)
+    assert recall(many) > 0.995
+    assert recall(few) < recall(many) - 0.05
+    # forwarded to NearestNeighbors
+    W = knn_graph(X[:200], n_neighbors=5, algorithm="sklearn",
+                  algorithm_params={"algorithm": "ball_tree"})
+    assert abs(W - knn_graph(X[:200], n_neighbors=5)).max() < 1e-4
+    with pytest.raises(ValueError, match="not understood"):
+        knn_graph(X, algorithm="ivf", algorithm_params={"n_prob": 3})
+    with pytest.raises(ValueError, match="must be an int >= 1"):
+        knn_graph(X, algorithm="ivf", algorithm_params={"n_probe": 0})
+
+
 def test_brute_rejects_sparse():
     X = sp.random(20, 5, density=0.5, random_state=0, format="csr")
     with pytest.raises(ValueError, match="needs dense X"):

@@ -255,7 +255,8 @@ def test_inductive_is_weighted_neighbour_mean():
 
 def test_poisson_decision_function_is_neighbour_mean(digits):
     X, y = digits
-    model = PoissonLearning(weight="connectivity").fit(X[:500], mask_labels(y[:500], 20, random_state=0))
+    y_partial = mask_labels(y[:500], 20, random_state=0)
+    model = PoissonLearning(weight="connectivity").fit(X[:500], y_partial)
     from sklearn.neighbors import NearestNeighbors
 
     ind = NearestNeighbors(n_neighbors=10).fit(X[:500]).kneighbors(X[500:520])[1]
@@ -264,7 +265,8 @@ def test_poisson_decision_function_is_neighbour_mean(digits):
     )
     proba = model.predict_proba(X[500:520])
     np.testing.assert_allclose(proba.sum(1), 1)
-    np.testing.assert_array_equal(np.argmax(proba, 1), np.argmax(model.decision_function(X[500:520]), 1))
+    scores = model.decision_function(X[500:520])
+    np.testing.assert_array_equal(np.argmax(proba, 1), np.argmax(scores, 1))
 
 
 # -- input types, reproducibility ----------------------------------------------
@@ -323,7 +325,9 @@ def test_string_labels():
 def test_convergence_warning(digits):
     X, y = digits
     with pytest.warns(ConvergenceWarning, match="did not reach"):
-        KNNLabelSpreading(max_iter=1, tol=1e-12).fit(X[:300], mask_labels(y[:300], 20, random_state=0))
+        KNNLabelSpreading(max_iter=1, tol=1e-12).fit(
+            X[:300], mask_labels(y[:300], 20, random_state=0)
+        )
 
 
 @pytest.mark.parametrize("Est", ESTIMATORS)
