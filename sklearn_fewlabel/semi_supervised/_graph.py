@@ -196,20 +196,9 @@ class _KNNIndex:
         order = torch.argsort(labels, stable=True)
         offsets = torch.zeros(C.shape[0] + 1, dtype=torch.int64)
         offsets[1:] = torch.cumsum(counts, 0)
-        # probe lists: the cells nearest to each cell's centre, enough rows for k + 1
-        cc = torch.cdist(C, C)
-        cc_order = torch.argsort(cc, dim=1, stable=True)
-        probes = []
-        need = max_neighbors + 1
-        for c in range(C.shape[0]):
-            p = 1
-            while int(counts[cc_order[c, :p]].sum()) < need and p < C.shape[0]:
-                p += 1
-            probes.append(cc_order[c, :p])
         self._centers = C
         self._cell_order = order
         self._cell_offsets = offsets
-        self._probes = probes
 
     @staticmethod
     def _assign(X, C):
@@ -283,7 +272,7 @@ class _KNNIndex:
         qn = (Xq * Xq).sum(1)
         kb = k + 1 if self_query else k  # per cell, one spare for the row itself
         Dp = torch.full((n, n_probe, kb), float("inf"), dtype=torch.float32)
-        Ip = torch.full((n, n_probe, kb), -1, dtype=torch.int64)
+        Ip = torch.full((n, n_probe, kb), -1, dtype=torch.int32)
         Dp_flat, Ip_flat = Dp.view(n * n_probe, kb), Ip.view(n * n_probe, kb)
         order, off = self._cell_order, self._cell_offsets
         for c in range(C.shape[0]):
@@ -299,17 +288,18 @@ class _KNNIndex:
             # |q|^2 added after selection (a per-row constant) to compare cells;
             # row `pair` of the flat buffers is (query pair // n_probe, slot)
             v += qn[qi].unsqueeze(1)
+            sel = members[j].to(torch.int32)
             if kk == kb:
                 Dp_flat[pairs] = v
-                Ip_flat[pairs] = members[j]
+                Ip_flat[pairs] = sel
             else:
                 Dp_flat[pairs, :kk] = v
-                Ip_flat[pairs, :kk] = members[j]
+                Ip_flat[pairs, :kk] = sel
         if self_query:
             # each row is in its own first probed cell at distance 0: drop it
             Dp.view(n, -1)[Ip.view(n, -1) == torch.arange(n).unsqueeze(1)] = float("inf")
         _, j = _kmin_unsorted(Dp.view(n, -1), k)
-        ind = torch.gather(Ip.view(n, -1), 1, j)
+        ind = torch.gather(Ip.view(n, -1), 1, j).to(torch.int64)
         D, ind = _sort_rows(_exact_sq_dist(Xq, Xb, ind), ind)
         # rows whose probed cells held fewer than k other rows: exact search
         short = torch.isinf(torch.gather(Dp.view(n, -1), 1, j)).any(1)
