@@ -70,14 +70,20 @@ def _topk_smallest(d2, k):
     return v, i
 
 
-def _kmin_unsorted(d2, k):
-    """Row-wise k smallest entries, unordered (numpy introselect: faster than topk)."""
+def _kmin_unsorted(d2, k, nearest_first=False):
+    """Row-wise k smallest entries, unordered (numpy introselect: faster than topk).
+
+    With ``nearest_first``, column 0 holds each row's minimum.
+    """
     k = min(k, d2.shape[1])
     a = d2.numpy()
-    if k == a.shape[1]:
+    if k == a.shape[1] and not nearest_first:
         j = np.broadcast_to(np.arange(k), a.shape).copy()
+    elif k == a.shape[1]:
+        j = np.argsort(a, axis=1)
     else:
-        j = np.argpartition(a, k - 1, axis=1)[:, :k]
+        kth = [0, k - 1] if nearest_first and k > 1 else k - 1
+        j = np.argpartition(a, kth, axis=1)[:, :k]
     j = torch.from_numpy(j)
     return torch.gather(d2, 1, j), j
 
@@ -176,11 +182,11 @@ class _KNNIndex:
         n_cells = int(max(1, min(n_cells, n // max(2 * max_neighbors, 1) or 1)))
         rng = check_random_state(self.random_state)
         # k-means (Lloyd) on a subsample; k-means++-free random init is enough here.
-        n_sub = min(n, max(32 * n_cells, 10000))
+        n_sub = min(n, max(20 * n_cells, 10000))
         sub = torch.from_numpy(np.sort(rng.choice(n, n_sub, replace=False)))
         Xs = X[sub]
         C = Xs[torch.from_numpy(rng.choice(n_sub, n_cells, replace=False))].clone()
-        for _ in range(10):
+        for _ in range(8):
             lab = self._assign(Xs, C)
             sums = torch.zeros_like(C).index_add_(0, lab, Xs)
             counts = torch.bincount(lab, minlength=n_cells).to(Xs.dtype)
@@ -263,38 +269,64 @@ class _KNNIndex:
         step = max(1, _CHUNK_BYTES // (4 * C.shape[0]))
         for s in range(0, n, step):
             d2c = torch.addmm(cn.unsqueeze(0), Xq[s : s + step], C.T, alpha=-2)
-            probes[s : s + step] = _kmin_unsorted(d2c, n_probe)[1]
-        # inverted lists: for each cell, the (query, probe slot) pairs that visit it
-        flat = probes.ravel()
-        visit = torch.argsort(flat, stable=True)
-        v_off = torch.zeros(C.shape[0] + 1, dtype=torch.int64)
-        v_off[1:] = torch.cumsum(torch.bincount(flat, minlength=C.shape[0]), 0)
+            v, j = _kmin_unsorted(d2c, n_probe)
+            probes[s : s + step] = torch.gather(j, 1, torch.argsort(v, dim=1))
         qn = (Xq * Xq).sum(1)
         kb = k + 1 if self_query else k  # per cell, one spare for the row itself
         Dp = torch.full((n, n_probe, kb), float("inf"), dtype=torch.float32)
         Ip = torch.full((n, n_probe, kb), -1, dtype=torch.int32)
         Dp_flat, Ip_flat = Dp.view(n * n_probe, kb), Ip.view(n * n_probe, kb)
         order, off = self._cell_order, self._cell_offsets
-        for c in range(C.shape[0]):
-            pairs = visit[v_off[c] : v_off[c + 1]]
-            if pairs.numel() == 0:
-                continue
-            qi = pairs // n_probe
-            members = order[off[c] : off[c + 1]]
-            B = Xb[members]
-            d2 = torch.addmm((B * B).sum(1).unsqueeze(0), Xq[qi], B.T, alpha=-2)
-            kk = min(kb, members.numel())
-            v, j = _kmin_unsorted(d2, kk)
-            # |q|^2 added after selection (a per-row constant) to compare cells;
-            # row `pair` of the flat buffers is (query pair // n_probe, slot)
-            v += qn[qi].unsqueeze(1)
-            sel = members[j].to(torch.int32)
-            if kk == kb:
-                Dp_flat[pairs] = v
-                Ip_flat[pairs] = sel
-            else:
-                Dp_flat[pairs, :kk] = v
-                Ip_flat[pairs, :kk] = sel
+
+        def scan(pair_ids, thresh=None):
+            """Search the (query, slot) pairs ``pair_ids`` cell by cell.
+
+            With ``thresh`` (an upper bound on each query's k-th squared
+            distance), visits with no member below it are skipped before the
+            selection, which cannot change the result.
+            """
+            cells = probes.view(-1)[pair_ids]
+            srt = torch.argsort(cells, stable=True)
+            pair_ids, cells = pair_ids[srt], cells[srt]
+            bounds = torch.searchsorted(cells, torch.arange(C.shape[0] + 1))
+            for c in torch.nonzero(bounds[1:] > bounds[:-1]).ravel().tolist():
+                pairs = pair_ids[bounds[c] : bounds[c + 1]]
+                qi = pairs // n_probe
+                members = order[off[c] : off[c + 1]]
+                B = Xb[members]
+                d2 = torch.addmm((B * B).sum(1).unsqueeze(0), Xq[qi], B.T, alpha=-2)
+                if thresh is not None:
+                    keep = (d2 < (thresh[qi] - qn[qi]).unsqueeze(1)).any(1)
+                    if not bool(keep.any()):
+                        continue
+                    if not bool(keep.all()):
+                        rows = torch.nonzero(keep).ravel()
+                        pairs, qi, d2 = pairs[rows], qi[rows], d2[rows]
+                kk = min(kb, members.numel())
+                v, j = _kmin_unsorted(d2, kk)
+                # |q|^2 added after selection (a per-row constant) to compare
+                # cells; row `pair` of the flat buffers is (pair // n_probe, slot)
+                v += qn[qi].unsqueeze(1)
+                sel = members[j].to(torch.int32)
+                if kk == kb:
+                    Dp_flat[pairs] = v
+                    Ip_flat[pairs] = sel
+                else:
+                    Dp_flat[pairs, :kk] = v
+                    Ip_flat[pairs, :kk] = sel
+
+        # Probed cells in order of centre distance, in passes: after each pass
+        # the kb-th smallest distance found so far (the row itself included
+        # when self_query, hence kb) bounds the final k-th one and prunes the
+        # visits of the next pass.
+        slots = torch.arange(n * n_probe).view(n, n_probe)
+        thresh = None
+        for lo, hi in ((0, 1), (1, 4), (4, n_probe)):
+            if lo >= n_probe:
+                break
+            scan(slots[:, lo : min(hi, n_probe)].reshape(-1), thresh)
+            found = Dp[:, : min(hi, n_probe), :].reshape(n, -1)
+            thresh = torch.kthvalue(found, min(kb, found.shape[1]), dim=1).values
         if self_query:
             # each row is in its own first probed cell at distance 0: drop it
             Dp.view(n, -1)[Ip.view(n, -1) == torch.arange(n).unsqueeze(1)] = float("inf")

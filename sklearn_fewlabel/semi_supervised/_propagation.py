@@ -48,18 +48,19 @@ def _block_pcg(matvec, B, diag, *, tol, max_iter):
     """Jacobi-preconditioned conjugate gradient for several right-hand sides.
 
     Solves ``A X = B`` column by column (vectorised) for a symmetric positive
-    (semi-)definite ``A`` given by ``matvec``; ``diag`` is ``diag(A)``.
-    Returns ``(X, n_iter, converged)``.
+    (semi-)definite ``A`` given by ``matvec``; ``diag`` is ``diag(A)`` (``None``
+    for no preconditioning). Returns ``(X, n_iter, converged)``.
     """
     X = np.zeros_like(B)
     R = B.copy()
-    bnorm = np.linalg.norm(B, axis=0)
-    active = bnorm > 0
-    bnorm[~active] = 1.0
-    if not active.any():
+    bnorm = np.sqrt(np.einsum("ij,ij->j", B, B))
+    if not np.any(bnorm > 0):
         return X, 0, True
-    inv = np.where(diag > 0, 1.0 / np.where(diag > 0, diag, 1.0), 1.0)[:, None]
-    Z = inv * R
+    bnorm[bnorm == 0] = 1.0
+    inv = None
+    if diag is not None:
+        inv = np.where(diag > 0, 1.0 / np.where(diag > 0, diag, 1.0), 1.0)[:, None]
+    Z = R if inv is None else inv * R
     P = Z.copy()
     rz = np.einsum("ij,ij->j", R, Z)
     n_iter = 0
@@ -69,15 +70,16 @@ def _block_pcg(matvec, B, diag, *, tol, max_iter):
         pap = np.einsum("ij,ij->j", P, AP)
         alpha = np.divide(rz, pap, out=np.zeros_like(rz), where=pap > 0)
         X += alpha * P
-        R -= alpha * AP
-        res = np.linalg.norm(R, axis=0) / bnorm
-        if np.all(res <= tol):
+        AP *= alpha
+        R -= AP
+        if np.all(np.sqrt(np.einsum("ij,ij->j", R, R)) <= tol * bnorm):
             converged = True
             break
-        Z = inv * R
+        Z = R if inv is None else inv * R
         rz_new = np.einsum("ij,ij->j", R, Z)
         beta = np.divide(rz_new, rz, out=np.zeros_like(rz), where=rz > 0)
-        P = Z + beta * P
+        P *= beta
+        P += Z
         rz = rz_new
     return X, n_iter, converged
 
@@ -398,14 +400,14 @@ class KNNLabelSpreading(_BaseKNNPropagation):
     def _solve(self, W, Y, labeled, reached):
         d = np.asarray(W.sum(1)).ravel()
         dinv = np.where(d > 0, 1.0 / np.sqrt(np.where(d > 0, d, 1.0)), 0.0)
-        S = sp.csr_matrix(sp.diags(dinv) @ W @ sp.diags(dinv))
         a = self.alpha
+        aS = sp.csr_matrix(sp.diags(a * dinv) @ W @ sp.diags(dinv))
 
         def matvec(P):
-            return P - a * (S @ P)
+            return P - aS @ P
 
         F, self.n_iter_, conv = _block_pcg(
-            matvec, (1 - a) * Y, np.ones(Y.shape[0]), tol=self.tol, max_iter=self.max_iter
+            matvec, (1 - a) * Y, None, tol=self.tol, max_iter=self.max_iter
         )
         self._warn_convergence(conv)
         return F
