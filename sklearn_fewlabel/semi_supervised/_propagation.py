@@ -14,7 +14,8 @@ dense ``n x n`` matrix is formed, unlike scikit-learn's ``kernel="rbf"``.
 
 All three use a (block, Jacobi-preconditioned) conjugate gradient solver on the
 sparse system, so ``max_iter`` counts CG iterations and ``tol`` is the
-relative residual at which it stops.
+relative residual at which it stops (:class:`PoissonLearning` also offers
+Calder et al.'s early-stopped Jacobi iteration, ``solver="jacobi"``).
 
 Rows of connected components that hold no labelled row cannot be reached by any
 label. They get the class prior (the class frequencies among the labelled rows,
@@ -526,11 +527,22 @@ class PoissonLearning(_BaseKNNPropagation):
     ``b_i = 0`` elsewhere,
 
     (``y_i`` the one-hot label, ``L = D - W`` the graph Laplacian), with
-    ``sum_i d_i u_i = 0`` fixing the constant. Calder et al. run the Jacobi
-    iteration ``u <- u + D^-1 (b - L u)``; here the same equation is solved to
-    ``tol`` by Jacobi-preconditioned conjugate gradients (much fewer
-    iterations), on each connected component that holds a label (``b`` is
-    centred per component so that the equation has a solution).
+    ``sum_i d_i u_i = 0`` fixing the constant. Two solvers (``solver``):
+
+    ``"cg"`` (default)
+        The equation solved to ``tol`` by Jacobi-preconditioned conjugate
+        gradients, on each connected component that holds a label (``b`` is
+        centred per component so that the equation has a solution; the
+        component's mean source is added back as its mean score, so that a
+        component labelled with one class only predicts that class).
+    ``"jacobi"``
+        Calder et al.'s iteration ``u <- u + D^-1 (b - L u)`` from ``u = 0``,
+        stopped, as in their reference implementation, when a random walk
+        started on the labelled rows has mixed (``max |p_t - p_inf| <= 1/n``)
+        or after ``max_iter`` iterations. The early stop regularises: on
+        MNIST (PCA-50) it was about 1 point better than ``"cg"`` with 10 or
+        100 labels per class and about 2.5 points worse with 1 label per
+        class, the regime Poisson learning is meant for.
 
     Class balancing: the decision is ``argmax_j s_j u_j(x)`` with
     ``s_j = prior_j / labelled_fraction_j`` (``class_prior``). The scores
@@ -548,6 +560,8 @@ class PoissonLearning(_BaseKNNPropagation):
         are drawn in proportion, e.g. stratified); ``"uniform"``: equal
         classes; an array: given proportions (normalised to sum to 1), in the
         order of ``classes_``.
+    solver : {"cg", "jacobi"}, default="cg"
+        How ``L u = b`` is solved, see above.
     n_neighbors : int, default=10
         Neighbours per row in the graph (capped at ``n_samples - 1``), also
         used for new rows in :meth:`predict`.
@@ -562,9 +576,10 @@ class PoissonLearning(_BaseKNNPropagation):
     algorithm_params : dict, default=None
         Backend options, see :func:`~sklearn_fewlabel.semi_supervised.knn_graph`.
     max_iter : int, default=1000
-        Maximum number of conjugate gradient iterations.
+        Maximum number of iterations (of either solver).
     tol : float, default=1e-5
-        Relative residual at which the solver stops.
+        Relative residual at which ``"cg"`` stops (``"jacobi"`` stops on the
+        random-walk rule).
     n_jobs : int, default=None
         Parallel jobs of the ``"sklearn"``/``"pynndescent"`` backends.
     random_state : int, RandomState instance or None, default=None
