@@ -44,14 +44,17 @@ from torch.nn import functional as F
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
+_TAG = ""
+
+
 def _json_path(part):
-    return RESULTS / f"gmvae_{part}.json"
+    return RESULTS / f"gmvae_{part}{_TAG}.json"
 
 
 def _save_partial(part, out):
     """Write results as they come, so a cut-off run still leaves its seeds."""
     RESULTS.mkdir(parents=True, exist_ok=True)
-    _json_path(part).write_text(json.dumps(out, indent=2))
+    _json_path(part).write_text(json.dumps(out, indent=2, default=repr))
 
 
 # ------------------------------------------------------------ reference model
@@ -187,7 +190,7 @@ def part_k10(args, X, y):
         _save_partial("k10", dict(settings=dict(n_clusters=10, **args.extra), seeds=rows,
                                   partial=True))
         if seed == args.seeds[0]:
-            _save_samples_png(gm, RESULTS / "gmvae_samples_k10.png", y_true=y)
+            _save_samples_png(gm, RESULTS / f"gmvae_samples_k10{_TAG}.png", y_true=y)
     accs = [r["accuracy"] for r in rows]
     return dict(
         settings=dict(n_clusters=10, **args.extra),
@@ -250,7 +253,7 @@ def part_k100(args, X, y):
             _save_partial("k100", dict(settings=dict(n_clusters=100, **args.extra), rows=rows,
                                        partial=True))
             if name.startswith("GMVAE") and seed == args.seeds[0]:
-                _save_samples_png(est, RESULTS / "gmvae_samples_k100.png", n_show=20)
+                _save_samples_png(est, RESULTS / f"gmvae_samples_k100{_TAG}.png", n_show=20)
     summary = {}
     for name in {r["model"] for r in rows}:
         rs = [r for r in rows if r["model"] == name]
@@ -314,11 +317,11 @@ def report(res):
             f"Ratio (same batch): **{t['ratio_same_batch']:.1f}x**; "
             f"(default batch): **{t['ratio_default_batch']:.1f}x**",
         ]
-    k = res.get("k10")
-    if k:
+    for key in sorted(x for x in res if x.startswith("k10") and not x.startswith("k100")):
+        k = res[key]
         lines += [
             "",
-            f"## n_clusters=10 on MNIST 70k, settings {k['settings']}",
+            f"## n_clusters=10 on MNIST 70k ({key}), settings {k['settings']}",
             "",
             "| seed | fit time (wall) | fit CPU time | cluster accuracy | clusters used | collapsed |",
             "|---:|---:|---:|---:|---:|:---:|",
@@ -336,12 +339,12 @@ def report(res):
             f"| mean | {np.mean(fits) / 60:.1f} min | | {np.mean(accs):.4f} "
             f"(std {np.std(accs):.4f}) | | {n_col}/{len(accs)} |"
         )
-    k = res.get("k100")
-    if k:
+    for key in sorted(x for x in res if x.startswith("k100")):
+        k = res[key]
         lines += [
             "",
-            "## n_clusters=100, soft decoding, MNIST test accuracy (fit on 60k train, "
-            "unsupervised)",
+            f"## n_clusters=100 ({key}), soft decoding, MNIST test accuracy (fit on 60k "
+            "train, unsupervised); 3 stratified label draws per seed",
             "",
             "| model | seed | fit time (wall) | fit CPU time | 100 labels | 10 labels |",
             "|---|---:|---:|---:|---:|---:|",
@@ -376,19 +379,27 @@ def main(argv=None):
     p.add_argument("--steps", type=int, default=300)
     p.add_argument("--ref-steps", type=int, default=200)
     p.add_argument("--skip-gmm", action="store_true")
+    p.add_argument("--augment", action="store_true",
+                   help="train with augment=ImageJitter((28, 28))")
+    p.add_argument("--tag", default="", help="suffix of the JSON/PNG names (variants)")
     p.add_argument("--extra", type=json.loads, default={},
                    help='JSON dict of extra GMVAEClusterer params, e.g. \'{"max_epochs": 5}\'')
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
+    global _TAG
+    _TAG = f"_{args.tag}" if args.tag else ""
+    if args.augment:
+        from sklearn_fewlabel.cluster import ImageJitter
+
+        args.extra = {**args.extra, "augment": ImageJitter((28, 28))}
     os.environ.setdefault("OMP_NUM_THREADS", str(args.threads))
     RESULTS.mkdir(parents=True, exist_ok=True)
     if args.part == "report":
         res = {}
-        for part in ("throughput", "k10", "k100"):
-            if _json_path(part).exists():
-                d = json.loads(_json_path(part).read_text())
-                res["environment"] = d.pop("environment", None)
-                res[part] = d
+        for path in sorted(RESULTS.glob("gmvae_*.json")):
+            d = json.loads(path.read_text())
+            res["environment"] = d.pop("environment", res.get("environment"))
+            res[path.stem[len("gmvae_"):]] = d
         report(res)
         return
     from sklearn_fewlabel.datasets import load_mnist
