@@ -697,7 +697,7 @@ class PoissonLearning(_BaseKNNPropagation):
         if self.solver == "jacobi":
             u_r, self.n_iter_ = _poisson_jacobi(Wr, dr, br, labeled[r], comp_r, self.max_iter)
         else:
-            u_r = self._poisson_cg(Wr, dr, br, comp_r)
+            u_r = self._poisson_cg(Wr, dr, br, labeled[r], comp_r)
         u = np.zeros_like(Y)
         u[r] = u_r
         scale = self.class_prior_ / np.where(self._label_freq > 0, self._label_freq, 1.0)
@@ -712,7 +712,7 @@ class PoissonLearning(_BaseKNNPropagation):
         self.scores_ = scores
         return _softmax(scores / self.temperature_)
 
-    def _poisson_cg(self, W, d, b, comp):
+    def _poisson_cg(self, W, d, b, labeled, comp):
         """Solve L u = b to ``tol``; constants fixed per connected component.
 
         ``L u = b`` has a solution only if ``b`` sums to zero on each
@@ -726,10 +726,9 @@ class PoissonLearning(_BaseKNNPropagation):
         comps = np.unique(comp)
         means = {}
         for c in comps:
-            rows = comp == c
-            means[c] = b[rows].sum(0) / max(1, np.count_nonzero(b[rows].any(1)))
-            lab = rows & b.any(1)
-            b[lab] -= b[lab].mean(0)
+            lab = labeled & (comp == c)
+            means[c] = b[lab].mean(0) if lab.any() else np.zeros(b.shape[1])
+            b[lab] -= means[c]
         L = sp.csr_matrix(sp.diags(d) - W)
         u, self.n_iter_, conv = _block_pcg(
             lambda P: L @ P, b, d, tol=self.tol, max_iter=self.max_iter
