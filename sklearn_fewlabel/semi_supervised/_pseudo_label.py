@@ -578,7 +578,7 @@ class PseudoLabelClassifier(SemiSupervisedClassifierMixin, MetaEstimatorMixin, B
                 w_pseudo = w_pseudo * factor[labels[selected]]
             w = (
                 np.concatenate([np.ones(train_idx.size), self.pseudo_weight * w_pseudo])
-                if weighted
+                if weighted and selected.any()  # all-ones weights are not passed
                 else None
             )
             order = np.argsort(idx, kind="stable")

@@ -370,6 +370,8 @@ def test_pseudo_weight_and_balanced_class_weight():
     assert w == pytest.approx({0: 1.0, 1: 1.0, 2: 0.4 / 6, 3: 0.4 / 6, 4: 0.4 / 6, 7: 0.2})
     plain = clone(clf).set_params(pseudo_weight=1.0, pseudo_class_weight=None).fit(ids(8), Y8)
     assert plain.estimator_.sample_weight_ is None  # nothing asked: no weights passed
+    teacher_only = clone(clf).set_params(max_iter=0).fit(ids(8), Y8)
+    assert teacher_only.estimator_.sample_weight_ is None  # no pseudo-label: no weights
 
 
 def test_balanced_class_weight_stops_a_class_from_swallowing(digits_split):
