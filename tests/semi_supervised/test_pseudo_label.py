@@ -504,3 +504,19 @@ def test_better_than_self_training_defaults_on_digits(digits_split):
     st = SelfTrainingClassifier(LR).fit(X, y_masked).score(X[test], y[test])  # 0.75
     pl = PseudoLabelClassifier(LR).fit(X, y_masked).score(X[test], y[test])  # 0.89
     assert pl > st + 0.1
+
+
+def test_gridsearch_on_partially_labelled_y(digits_split):
+    # tuning the selection rule on the labelled rows only (-1 rows always train)
+    from sklearn_fewlabel.model_selection import LabeledStratifiedKFold
+
+    X, y, _ = digits_split
+    y_masked = mask_labels(y, 90, random_state=0)
+    search = GridSearchCV(
+        PseudoLabelClassifier(LR, max_iter=3),
+        {"selection": ["quota", "curriculum"]},
+        cv=LabeledStratifiedKFold(3),
+    ).fit(X, y_masked)
+    # the class-balanced quota wins on digits (0.91 vs 0.83)
+    assert search.best_params_ == {"selection": "quota"}
+    assert np.all(search.cv_results_["mean_test_score"] > 0.7)
