@@ -121,6 +121,15 @@ class PseudoLabelClassifier(SemiSupervisedClassifierMixin, MetaEstimatorMixin, B
         the final model ``estimator_``). Lets a cheap teacher label data for
         a costlier student. Must also have ``predict_proba`` when
         ``max_iter > 1``.
+    teacher_fit : {"labeled", "all"}, default="labeled"
+        What the round-0 teacher is fitted on: the labelled rows (a
+        supervised ``estimator``), or ``"all"`` rows with ``-1`` for the
+        unlabelled ones (and for held-out validation rows), for a
+        semi-supervised teacher such as
+        :class:`~sklearn.semi_supervised.LabelSpreading` or this package's
+        graph-based classifiers. ``calibration`` and the weights do not apply
+        to that first fit. Later rounds fit the student (``student``, else a
+        fresh clone of ``estimator``) on labelled + pseudo-labelled rows.
     selection : {"threshold", "quota", "curriculum"}, default="quota"
         How pseudo-labels are chosen among the unlabelled rows, each by the
         teacher's confidence (its largest class probability):
@@ -285,6 +294,7 @@ class PseudoLabelClassifier(SemiSupervisedClassifierMixin, MetaEstimatorMixin, B
         # predict_proba is checked in fit: a calibrated model gets one.
         "estimator": [HasMethods(["fit"])],
         "student": [HasMethods(["fit"]), None],
+        "teacher_fit": [StrOptions({"labeled", "all"})],
         "selection": [StrOptions(set(_SELECTIONS))],
         "threshold": [Interval(numbers.Real, 0.0, 1.0, closed="left")],
         "k_per_class": [
@@ -308,6 +318,7 @@ class PseudoLabelClassifier(SemiSupervisedClassifierMixin, MetaEstimatorMixin, B
         estimator,
         *,
         student=None,
+        teacher_fit="labeled",
         selection="quota",
         threshold=0.9,
         k_per_class=0.1,
@@ -324,6 +335,7 @@ class PseudoLabelClassifier(SemiSupervisedClassifierMixin, MetaEstimatorMixin, B
     ):
         self.estimator = estimator
         self.student = student
+        self.teacher_fit = teacher_fit
         self.selection = selection
         self.threshold = threshold
         self.k_per_class = k_per_class
@@ -591,7 +603,13 @@ class PseudoLabelClassifier(SemiSupervisedClassifierMixin, MetaEstimatorMixin, B
                 previous,
             )
 
-        model = fit_round(teacher_base)
+        if self.teacher_fit == "all":
+            # a semi-supervised teacher sees every row; held-out rows as unlabelled
+            y_teacher = y_codes.copy()
+            y_teacher[val_idx] = -1
+            model = clone(teacher_base).fit(X, y_teacher)
+        else:
+            model = fit_round(teacher_base)
         model_is_student = self.student is None
         record(model, 0, 0, 0)
         self.n_iter_ = 0

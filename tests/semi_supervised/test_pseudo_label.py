@@ -323,6 +323,7 @@ def test_all_unlabelled_is_an_error():
     "params, match",
     [
         (dict(selection="topk"), "selection"),
+        (dict(teacher_fit="unlabeled"), "teacher_fit"),
         (dict(threshold=1.0), "threshold"),
         (dict(k_per_class=0), "k_per_class"),
         (dict(curriculum_step=0.0), "curriculum_step"),
@@ -520,3 +521,25 @@ def test_gridsearch_on_partially_labelled_y(digits_split):
     # the class-balanced quota wins on digits (0.91 vs 0.83)
     assert search.best_params_ == {"selection": "quota"}
     assert np.all(search.cv_results_["mean_test_score"] > 0.7)
+
+
+def test_semi_supervised_teacher_sees_all_rows(digits_split):
+    # a graph teacher (LabelSpreading, 0.92 on the pool) fitted on all rows labels
+    # the whole pool once; an LR student learns from it (LR self-training: 0.85)
+    from sklearn.semi_supervised import LabelSpreading
+
+    X, y, y_masked = digits_split
+    test = y_masked == -1
+    params = dict(selection="curriculum", curriculum_step=1.0, max_iter=1)
+    clf = PseudoLabelClassifier(
+        LabelSpreading(kernel="knn", n_neighbors=10), student=LR, teacher_fit="all",
+        validation_fraction=0.25, random_state=0, **params,
+    ).fit(X, y_masked)
+    assert isinstance(clf.estimator_, LogisticRegression)
+    assert clf.termination_condition_ == "all_labeled"
+    pseudo = clf.labeled_iter_ > 0
+    assert pseudo.sum() == test.sum()
+    assert not np.isin(clf.validation_indices_, np.flatnonzero(pseudo)).any()
+    assert np.mean(clf.transduction_[pseudo] == y[pseudo]) > 0.9
+    self_trained = PseudoLabelClassifier(LR, **params).fit(X, y_masked)
+    assert clf.score(X[test], y[test]) > self_trained.score(X[test], y[test]) + 0.05
