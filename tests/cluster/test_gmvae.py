@@ -449,3 +449,13 @@ def test_cluster_label_decoder_composes(images):
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
     # far above the 10% of chance on 10 classes
     assert np.mean(dec.predict(X[20:]) == y[20:]) > 0.3
+
+
+@pytest.mark.parametrize("pretrain_epochs, max_epochs", [(0, 2), (3, 0)])
+def test_stages_can_be_skipped(blobs, pretrain_epochs, max_epochs):
+    X, _ = blobs
+    kw = {**TINY, "pretrain_epochs": pretrain_epochs, "max_epochs": max_epochs}
+    gm = GMVAEClusterer(n_clusters=3, random_state=0, **kw).fit(X)
+    assert gm.n_iter_ == max_epochs
+    assert (gm.pretrain_history_ is None) == (pretrain_epochs == 0)
+    np.testing.assert_allclose(gm.predict_proba(X).sum(axis=1), 1.0)
