@@ -315,11 +315,13 @@ def report(res):
     lines = []
     env = res.get("environment", {})
     lines.append(f"Environment: {env}")
-    t = res.get("throughput")
-    if t:
+    for key in sorted(x for x in res if x.startswith("throughput")):
+        t = res[key]
         lines += [
             "",
-            f"## Throughput ({t['threads']} torch threads, batch {t['batch_size']})",
+            f"## Throughput ({key}: {t['threads']} torch threads, batch {t['batch_size']}, "
+            f"{t['reference_steps']} reference / {t['steps']} own steps, "
+            f"load average {t.get('load_average_1min_at_end', float('nan')):.1f})",
             "",
             "| model | params | samples/s | 70k epoch |",
             "|---|---:|---:|---:|",
