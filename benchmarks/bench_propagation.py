@@ -137,10 +137,26 @@ def memory_child(name):
     Ztr, ytr, Zte, yte = load_pca50()
     y_partial = mask_labels(ytr, 100, random_state=0)
     make_estimator(name)  # imports done before the baseline
-    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    base = _vm_hwm_mb()
     run_one(name, Ztr, y_partial, Zte)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"baseline_mb": base / 1024, "peak_mb": peak / 1024}))
+    peak = _vm_hwm_mb()
+    print(json.dumps({"baseline_mb": base, "peak_mb": peak}))
+
+
+def _vm_hwm_mb():
+    """Peak resident memory of this process image (VmHWM, Linux).
+
+    ``ru_maxrss`` is not used: Linux carries it over from the parent across
+    fork + exec, so a child started by a big parent reports the parent's peak.
+    """
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def main():
@@ -152,6 +168,11 @@ def main():
         "--all", action="store_true", help="run every method on every seed and budget"
     )
     ap.add_argument("--memory-child", default=None, help=argparse.SUPPRESS)
+    ap.add_argument(
+        "--memory-only",
+        action="store_true",
+        help="only (re)measure peak memory, keeping the runs already in --out",
+    )
     ap.add_argument("--out", default=str(RESULTS / "propagation.json"))
     args = ap.parse_args()
     if args.memory_child:
@@ -167,7 +188,11 @@ def main():
     if args.methods:
         methods = [METHODS[int(i)] for i in args.methods.split(",")]
     rows = []
-    for budget in budgets:
+    if args.memory_only:
+        prev = json.loads(Path(args.out).read_text())
+        rows, seeds, budgets = prev["runs"], prev["setup"]["seeds"], prev["setup"]["budgets"]
+        methods = [m for m in methods if any(r["method"] == m for r in rows)]
+    for budget in [] if args.memory_only else budgets:
         for seed in seeds:
             y_partial = mask_labels(ytr, budget, random_state=seed)
             unl = y_partial == -1

@@ -40,8 +40,7 @@ from sklearn.utils.validation import check_array
 ALGORITHMS = ("auto", "brute", "sklearn", "ivf", "pynndescent")
 WEIGHTS = ("self-tuning", "gaussian", "connectivity")
 
-# Work block of the brute-force search (bytes of one distance block).
-_CHUNK_BYTES = 1 << 25
+_CHUNK_BYTES = 1 << 23  # work blocks of 8 MB (brute force: 4x that)
 
 
 def _resolve_algorithm(algorithm, X, metric):
@@ -83,7 +82,11 @@ def _kmin_unsorted(d2, k, nearest_first=False):
         j = np.argsort(a, axis=1)
     else:
         kth = [0, k - 1] if nearest_first and k > 1 else k - 1
-        j = np.argpartition(a, kth, axis=1)[:, :k]
+        # row chunks: argpartition returns a full int64 index array
+        step = max(1, _CHUNK_BYTES // (8 * a.shape[1]))
+        j = np.empty((a.shape[0], k), dtype=np.int64)
+        for s in range(0, a.shape[0], step):
+            j[s : s + step] = np.argpartition(a[s : s + step], kth, axis=1)[:, :k]
     j = torch.from_numpy(j)
     return torch.gather(d2, 1, j), j
 
@@ -247,7 +250,7 @@ class _KNNIndex:
         n = Xq.shape[0]
         D = torch.empty((n, k), dtype=torch.float32)
         ind = torch.empty((n, k), dtype=torch.int64)
-        step = max(1, _CHUNK_BYTES // (4 * Xb.shape[0]))
+        step = max(1, 4 * _CHUNK_BYTES // (4 * Xb.shape[0]))
         for s in range(0, n, step):
             q = Xq[s : s + step]
             d2 = torch.addmm(nb.unsqueeze(0), q, Xb.T, alpha=-2)
@@ -325,11 +328,13 @@ class _KNNIndex:
             if lo >= n_probe:
                 break
             scan(slots[:, lo : min(hi, n_probe)].reshape(-1), thresh)
-            found = Dp[:, : min(hi, n_probe), :].reshape(n, -1)
-            thresh = torch.kthvalue(found, min(kb, found.shape[1]), dim=1).values
+            if hi < n_probe:
+                found = Dp[:, :hi, :].reshape(n, -1)
+                thresh = torch.kthvalue(found, min(kb, found.shape[1]), dim=1).values
         if self_query:
             # each row is in its own first probed cell at distance 0: drop it
-            Dp.view(n, -1)[Ip.view(n, -1) == torch.arange(n).unsqueeze(1)] = float("inf")
+            own = torch.arange(n, dtype=Ip.dtype).unsqueeze(1)
+            Dp.view(n, -1)[Ip.view(n, -1) == own] = float("inf")
         _, j = _kmin_unsorted(Dp.view(n, -1), k)
         ind = torch.gather(Ip.view(n, -1), 1, j).to(torch.int64)
         D, ind = _sort_rows(_exact_sq_dist(Xq, Xb, ind), ind)
