@@ -179,8 +179,13 @@ def part_k10(args, X, y):
     rows = []
     for seed in args.seeds:
         gm = GMVAEClusterer(n_clusters=10, random_state=seed, **args.extra)
+        y_fit = None
+        if args.labels:
+            from sklearn_fewlabel.model_selection import mask_labels
+
+            y_fit = mask_labels(y, args.labels, strategy="stratified", random_state=seed)
         t0, c0 = time.perf_counter(), time.process_time()
-        gm.fit(X)
+        gm.fit(X, y_fit)
         fit_s = time.perf_counter() - t0
         cpu_s = time.process_time() - c0
         labels = gm.labels_
@@ -201,13 +206,14 @@ def part_k10(args, X, y):
         )
         print(json.dumps(row), flush=True)
         rows.append(row)
-        _save_partial("k10", dict(settings=dict(n_clusters=10, **args.extra), seeds=rows,
+        _save_partial("k10", dict(settings=dict(n_clusters=10, n_labels_in_fit=args.labels,
+                                                **args.extra), seeds=rows,
                                   partial=True))
         if seed == args.seeds[0]:
             _save_samples_png(gm, RESULTS / f"gmvae_samples_k10{_TAG}.png", y_true=y)
     accs = [r["accuracy"] for r in rows]
     return dict(
-        settings=dict(n_clusters=10, **args.extra),
+        settings=dict(n_clusters=10, n_labels_in_fit=args.labels, **args.extra),
         seeds=rows,
         mean_accuracy=float(np.mean(accs)),
         std_accuracy=float(np.std(accs)),
@@ -411,6 +417,8 @@ def main(argv=None):
     p.add_argument("--skip-gmm", action="store_true")
     p.add_argument("--augment", action="store_true",
                    help="train with augment=ImageJitter((28, 28))")
+    p.add_argument("--labels", type=int, default=0,
+                   help="k10: pass this many stratified labels to fit (use with label_weight)")
     p.add_argument("--tag", default="", help="suffix of the JSON/PNG names (variants)")
     p.add_argument("--extra", type=json.loads, default={},
                    help='JSON dict of extra GMVAEClusterer params, e.g. \'{"max_epochs": 5}\'')
