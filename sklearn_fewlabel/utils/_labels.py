@@ -21,6 +21,22 @@ def _is_unlabeled_scalar(value):
     ) and value == UNLABELED
 
 
+def _as_label_array(y):
+    """``np.asarray`` that keeps the integer ``-1`` of mixed lists.
+
+    ``np.asarray(["cat", -1])`` silently makes ``-1`` the *string* ``"-1"``;
+    a list mixing strings and the integer ``-1`` becomes an object array.
+    """
+    if isinstance(y, np.ndarray):
+        return y
+    arr = np.asarray(y)
+    if arr.dtype.kind in "US" and arr.ndim == 1:
+        obj = np.asarray(y, dtype=object)
+        if any(_is_unlabeled_scalar(v) for v in obj):
+            return obj
+    return arr
+
+
 def unlabeled_mask(y):
     """Boolean mask of the rows of ``y`` that are unlabelled (``== -1``).
 
@@ -47,7 +63,7 @@ def unlabeled_mask(y):
     >>> unlabeled_mask(["cat", -1, "dog"])
     array([False,  True, False])
     """
-    y = np.asarray(y) if not isinstance(y, np.ndarray) else y
+    y = _as_label_array(y)
     if y.ndim == 0:
         y = y.reshape(1)
     kind = y.dtype.kind
@@ -121,7 +137,7 @@ def check_partially_labeled(
             f"{who}requires y to be passed, but the target y is None. Use -1 "
             "to mark unlabelled rows."
         )
-    y_arr = np.asarray(y)
+    y_arr = _as_label_array(y)
     if y_arr.ndim == 0:
         raise ValueError(f"{who}y must be 1-D, got a scalar.")
     if y_arr.ndim > 2 or (y_arr.ndim == 2 and y_arr.shape[1] != 1):

@@ -45,7 +45,8 @@ def test_hungarian_is_fast_at_mnist_scale():
     c = rng.randint(0, 100, 70_000)
     t0 = time.perf_counter()
     cluster_accuracy(y, c)
-    assert time.perf_counter() - t0 < 1.0  # typically ~10 ms; loose bound for slow CI
+    # ~10 ms; the bound only guards against a brute-force regression (10! permutations)
+    assert time.perf_counter() - t0 < 5.0
 
 
 def test_bad_input():

@@ -30,6 +30,13 @@ def test_object_labels_int_minus_one_is_unlabeled_string_is_not():
     assert set(classes) == {"cat", "dog", "-1"}
 
 
+def test_list_mixing_strings_and_int_minus_one():
+    # np.asarray would turn -1 into the string "-1": the validator must not
+    y_out, labeled, classes = check_partially_labeled(["cat", -1, "dog"])
+    np.testing.assert_array_equal(labeled, [True, False, True])
+    assert set(classes) == {"cat", "dog"}
+
+
 def test_fixed_width_strings_are_all_labeled():
     mask = unlabeled_mask(np.array(["a", "b"]))
     assert not mask.any()
