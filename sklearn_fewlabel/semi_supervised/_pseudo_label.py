@@ -4,6 +4,7 @@ import numbers
 import warnings
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, _fit_context, clone
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.model_selection import StratifiedKFold
@@ -16,6 +17,7 @@ from sklearn.utils.validation import check_is_fitted, has_fit_parameter, validat
 
 from ..base import SemiSupervisedClassifierMixin
 from ..utils._labels import check_partially_labeled
+from ._graph import knn_graph
 
 __all__ = ["PseudoLabelClassifier"]
 
@@ -94,6 +96,12 @@ class PseudoLabelClassifier(SemiSupervisedClassifierMixin, MetaEstimatorMixin, B
       ``threshold`` and the confidence weights mean probabilities (and so
       that classifiers with only ``decision_function``, e.g.
       :class:`~sklearn.svm.LinearSVC`, can be used);
+    - **neighbourhood consistency** (``smoothing="knn"``): before selection,
+      the teacher's probabilities are propagated over a k-nearest-neighbour
+      graph of the training rows (given labels clamped), so a row's
+      pseudo-label and confidence also reflect its neighbours' predictions:
+      isolated mistakes of the teacher are outvoted, which curbs the
+      confirmation bias of self-training;
     - **stopping**: ``max_iter`` rounds, no change in the pseudo-labels
       (``"no_change"``), or every unlabelled row pseudo-labelled
       (``"all_labeled"``), recorded in ``termination_condition_``, with a
@@ -190,6 +198,32 @@ class PseudoLabelClassifier(SemiSupervisedClassifierMixin, MetaEstimatorMixin, B
         cross-validated: that model is then fitted uncalibrated, with a
         :class:`UserWarning` (so with one label per class, round 0 is
         uncalibrated). ``estimator_`` is then the calibrated wrapper.
+    smoothing : {None, "knn"}, default=None
+        If ``"knn"``, the teacher's probabilities are smoothed over a graph
+        before every selection (as in label propagation for deep
+        semi-supervised learning, Iscen et al. 2019). A symmetric
+        k-nearest-neighbour graph of *all* training rows (Euclidean distance
+        in the space of ``X``, unweighted edges) is built once per ``fit``
+        with :func:`~sklearn_fewlabel.semi_supervised.knn_graph` and row
+        normalised to ``S``; with ``P`` the teacher's probabilities on every
+        row, the labelled training rows replaced by their one-hot labels,
+        ``F <- smoothing_alpha * S @ F + (1 - smoothing_alpha) * P`` is run
+        ``smoothing_steps`` times from ``F = P``. The pseudo-labels and
+        confidences (also those of ``weighting="confidence"``) are then read
+        from ``F``. It needs ``X`` where Euclidean neighbours tend to share a
+        class (e.g. PCA features, scaled features), and costs the graph (a
+        brute-force search over ``n_samples**2`` pairs) plus a sparse
+        product per step and round. Held-out validation rows are not
+        clamped. ``None`` uses the teacher's probabilities as they are.
+    n_neighbors : int, default=10
+        Neighbours per row of the graph of ``smoothing="knn"`` (capped at
+        ``n_samples - 1``).
+    smoothing_alpha : float in [0, 1), default=0.8
+        Weight of the neighbours in each smoothing step; 0 leaves the
+        teacher's probabilities (and the given labels) unchanged.
+    smoothing_steps : int, default=10
+        Number of propagation steps of ``smoothing="knn"``: information
+        travels at most that many edges.
     max_iter : int, default=10
         Maximum number of pseudo-labelling rounds (student fits). 0 fits the
         teacher on the labelled rows only.
@@ -270,6 +304,12 @@ class PseudoLabelClassifier(SemiSupervisedClassifierMixin, MetaEstimatorMixin, B
     P. Cascante-Bonilla, F. Tan, Y. Qi, V. Ordonez, "Curriculum Labeling:
     revisiting pseudo-labeling for semi-supervised learning", AAAI, 2021.
 
+    A. Iscen, G. Tolias, Y. Avrithis, O. Chum, "Label propagation for deep
+    semi-supervised learning", CVPR, 2019.
+
+    D. Zhou, O. Bousquet, T. N. Lal, J. Weston, B. Schölkopf, "Learning with
+    local and global consistency", NeurIPS, 2004.
+
     Examples
     --------
     >>> import numpy as np
@@ -307,6 +347,10 @@ class PseudoLabelClassifier(SemiSupervisedClassifierMixin, MetaEstimatorMixin, B
         "pseudo_weight": [Interval(numbers.Real, 0.0, None, closed="right")],
         "pseudo_class_weight": [StrOptions({"balanced"}), None],
         "calibration": [StrOptions({"sigmoid", "isotonic"}), None],
+        "smoothing": [StrOptions({"knn"}), None],
+        "n_neighbors": [Interval(numbers.Integral, 1, None, closed="left")],
+        "smoothing_alpha": [Interval(numbers.Real, 0.0, 1.0, closed="left")],
+        "smoothing_steps": [Interval(numbers.Integral, 1, None, closed="left")],
         "max_iter": [Interval(numbers.Integral, 0, None, closed="left")],
         "validation_fraction": [Interval(numbers.Real, 0.0, 1.0, closed="neither"), None],
         "random_state": ["random_state"],
@@ -328,6 +372,10 @@ class PseudoLabelClassifier(SemiSupervisedClassifierMixin, MetaEstimatorMixin, B
         pseudo_weight=1.0,
         pseudo_class_weight=None,
         calibration=None,
+        smoothing=None,
+        n_neighbors=10,
+        smoothing_alpha=0.8,
+        smoothing_steps=10,
         max_iter=10,
         validation_fraction=None,
         random_state=None,
@@ -345,6 +393,10 @@ class PseudoLabelClassifier(SemiSupervisedClassifierMixin, MetaEstimatorMixin, B
         self.pseudo_weight = pseudo_weight
         self.pseudo_class_weight = pseudo_class_weight
         self.calibration = calibration
+        self.smoothing = smoothing
+        self.n_neighbors = n_neighbors
+        self.smoothing_alpha = smoothing_alpha
+        self.smoothing_steps = smoothing_steps
         self.max_iter = max_iter
         self.validation_fraction = validation_fraction
         self.random_state = random_state
@@ -413,6 +465,37 @@ class PseudoLabelClassifier(SemiSupervisedClassifierMixin, MetaEstimatorMixin, B
             full[:, np.asarray(cls, dtype=int)] = proba
             proba = full
         return proba
+
+    def _smoothing_operator(self, X):
+        """Row-normalised kNN graph over all training rows (built once per fit)."""
+        n = X.shape[0]
+        if n < 2:
+            return None
+        W = knn_graph(
+            X, n_neighbors=min(self.n_neighbors, n - 1), weight="connectivity", symmetrize="max"
+        )
+        deg = np.asarray(W.sum(axis=1)).ravel()
+        deg[deg == 0] = 1.0
+        return sp.diags(1.0 / deg) @ W
+
+    def _smooth(self, S, proba, anchor_idx, anchor_codes):
+        """Propagate ``proba`` (all rows) over ``S``, given labels clamped.
+
+        ``F <- alpha * S @ F + (1 - alpha) * P`` for ``smoothing_steps``
+        steps, starting from ``F = P``, where ``P`` is the model's
+        probabilities with the labelled training rows replaced by their
+        one-hot labels. Rows of ``F`` stay probability vectors.
+        """
+        P = proba.copy()
+        P[anchor_idx] = 0.0
+        P[anchor_idx, anchor_codes] = 1.0
+        F = P
+        a = self.smoothing_alpha
+        for _ in range(self.smoothing_steps):
+            F = a * (S @ F) + (1.0 - a) * P
+        # isolated rows (no neighbour): S @ F is 0 there, fall back to P
+        F = np.where(F.sum(axis=1, keepdims=True) > 0, F, P)
+        return F / F.sum(axis=1, keepdims=True)
 
     def _select(self, proba, round_, pool_size, selected, labels, weights):
         """Choose the pseudo-labels of this round.
@@ -534,6 +617,10 @@ class PseudoLabelClassifier(SemiSupervisedClassifierMixin, MetaEstimatorMixin, B
             or self.pseudo_class_weight == "balanced"
         )
 
+        S = None
+        if self.smoothing == "knn" and n_pool:
+            S = self._smoothing_operator(X)
+
         if n_pool == 0:
             warnings.warn(
                 "y contains no unlabelled rows (-1): PseudoLabelClassifier fits the "
@@ -618,7 +705,13 @@ class PseudoLabelClassifier(SemiSupervisedClassifierMixin, MetaEstimatorMixin, B
         while n_pool and self.n_iter_ < self.max_iter:
             round_ = self.n_iter_ + 1
             cand = np.arange(n_pool) if self.reestimate else np.flatnonzero(~selected)
-            proba = self._proba(model, _safe_indexing(X, pool[cand]))
+            if S is None:
+                proba = self._proba(model, _safe_indexing(X, pool[cand]))
+            else:
+                proba_all = self._smooth(
+                    S, self._proba(model, X), train_idx, y_codes[train_idx]
+                )
+                proba = proba_all[pool[cand]]
             new_sel, new_lab, new_conf = self._select(
                 proba, round_, n_pool, selected, labels, conf
             )
