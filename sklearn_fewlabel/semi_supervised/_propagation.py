@@ -540,9 +540,10 @@ class PoissonLearning(_BaseKNNPropagation):
         stopped, as in their reference implementation, when a random walk
         started on the labelled rows has mixed (``max |p_t - p_inf| <= 1/n``)
         or after ``max_iter`` iterations. The early stop regularises: on
-        MNIST (PCA-50) it was about 1 point better than ``"cg"`` with 10 or
-        100 labels per class and about 2.5 points worse with 1 label per
-        class, the regime Poisson learning is meant for.
+        MNIST (PCA-50, one label seed, benchmarks/bench_propagation.py) it was
+        0.5-0.7 points better than ``"cg"`` with 10 or 100 labels per class
+        and 3.4 points worse with 1 label per class, the regime Poisson
+        learning is meant for.
 
     Class balancing: the decision is ``argmax_j s_j u_j(x)`` with
     ``s_j = prior_j / labelled_fraction_j`` (``class_prior``). The scores
