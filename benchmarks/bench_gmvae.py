@@ -359,7 +359,8 @@ def report(res):
             "",
             f"## n_clusters=10 on MNIST 70k ({key}), settings {k['settings']}",
             "",
-            "| seed | fit time (wall) | fit CPU time | cluster accuracy | clusters used | collapsed |",
+            "| seed | fit time (wall) | fit CPU time | cluster accuracy | clusters used "
+            "| collapsed |",
             "|---:|---:|---:|---:|---:|:---:|",
         ]
         for r in k["seeds"]:
