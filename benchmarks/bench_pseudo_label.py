@@ -203,6 +203,9 @@ def main():
     parser.add_argument("--out", default=str(RESULTS / "pseudo_label.json"))
     parser.add_argument("--merge", action="store_true",
                         help="keep the runs of the parts not run from the existing --out")
+    parser.add_argument("--methods", nargs="+", default=None,
+                        help="run only the methods whose name contains one of these "
+                             "(with --merge, the other methods' runs are kept)")
     args = parser.parse_args()
     if args.quick:
         args.seeds, args.n_train = [0], args.n_train or 10_000
@@ -220,6 +223,9 @@ def main():
 
     rows = []
 
+    def wanted(method):
+        return args.methods is None or any(m in method for m in args.methods)
+
     def record(part, method, n_labels, seed, acc, fit_time, info):
         rows.append(
             dict(part=part, method=method, n_labels=n_labels, seed=seed, accuracy=acc,
@@ -233,6 +239,8 @@ def main():
             for seed in args.seeds:
                 y_masked = mask_labels(y, n_labels, random_state=seed)
                 for method, est in lr_methods().items():
+                    if not wanted(method):
+                        continue
                     acc, t, info = fit_score(
                         est, Z, y_masked, Z_test, y_test, supervised=method.startswith("LR,")
                     )
@@ -242,6 +250,8 @@ def main():
             for seed in args.seeds:
                 y_masked = mask_labels(y, n_labels, random_state=seed)
                 for method, est in mlp_methods(n_labels, seed, args).items():
+                    if not wanted(method):
+                        continue
                     acc, t, info = fit_score(
                         est, X, y_masked, X_test, y_test, supervised=method.startswith("MLP,")
                     )
@@ -249,9 +259,9 @@ def main():
 
     if args.merge and Path(args.out).exists():
         old = json.loads(Path(args.out).read_text())
+        run_part = {"PCA": "lr" in args.parts, "raw": "mlp" in args.parts}
         kept = [dict(r, rerun=False) for r in old["runs"]
-                if (r["part"] == "PCA" and "lr" not in args.parts)
-                or (r["part"] == "raw" and "mlp" not in args.parts)]
+                if not (run_part[r["part"]] and wanted(r["method"]))]
         rows = kept + [dict(r, rerun=True) for r in rows]
 
     # summary table

@@ -208,7 +208,13 @@ class PseudoLabelClassifier(SemiSupervisedClassifierMixin, MetaEstimatorMixin, B
         normalised to ``S``; with ``P`` the teacher's probabilities on every
         row, the labelled training rows replaced by their one-hot labels,
         ``F <- smoothing_alpha * S @ F + (1 - smoothing_alpha) * P`` is run
-        ``smoothing_steps`` times from ``F = P``. The pseudo-labels and
+        ``smoothing_steps`` times from ``F = P``. Each class's column of ``F``
+        is then rescaled to the class's share of the labelled training rows
+        (class mass normalisation, Zhu et al. 2003) and the rows renormalised:
+        without it, smoothing sharpens the classes whose neighbourhoods are
+        pure and a global ranking (``"threshold"``, ``"curriculum"``) can
+        leave a class with mixed neighbourhoods without any pseudo-label. The
+        pseudo-labels and
         confidences (also those of ``weighting="confidence"``) are then read
         from ``F``. It needs ``X`` where Euclidean neighbours tend to share a
         class (e.g. PCA features, scaled features), and costs the graph (a
@@ -276,9 +282,9 @@ class PseudoLabelClassifier(SemiSupervisedClassifierMixin, MetaEstimatorMixin, B
         Rows held out for validation (empty if ``validation_fraction`` is
         None).
     n_features_in_ : int
-        Number of features seen during :term:`fit`.
+        Number of features seen during ``fit``.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`. Defined only when `X` has
+        Names of features seen during ``fit``. Defined only when `X` has
         feature names that are all strings.
 
     See Also
@@ -306,6 +312,9 @@ class PseudoLabelClassifier(SemiSupervisedClassifierMixin, MetaEstimatorMixin, B
 
     A. Iscen, G. Tolias, Y. Avrithis, O. Chum, "Label propagation for deep
     semi-supervised learning", CVPR, 2019.
+
+    X. Zhu, Z. Ghahramani, J. Lafferty, "Semi-supervised learning using
+    Gaussian fields and harmonic functions", ICML, 2003.
 
     D. Zhou, O. Bousquet, T. N. Lal, J. Weston, B. Schölkopf, "Learning with
     local and global consistency", NeurIPS, 2004.
@@ -484,7 +493,9 @@ class PseudoLabelClassifier(SemiSupervisedClassifierMixin, MetaEstimatorMixin, B
         ``F <- alpha * S @ F + (1 - alpha) * P`` for ``smoothing_steps``
         steps, starting from ``F = P``, where ``P`` is the model's
         probabilities with the labelled training rows replaced by their
-        one-hot labels. Rows of ``F`` stay probability vectors.
+        one-hot labels. Then class mass normalisation: each column of ``F``
+        is rescaled so that its mean is the class's share of the anchors,
+        and the rows are renormalised to probability vectors.
         """
         P = proba.copy()
         P[anchor_idx] = 0.0
@@ -495,7 +506,14 @@ class PseudoLabelClassifier(SemiSupervisedClassifierMixin, MetaEstimatorMixin, B
             F = a * (S @ F) + (1.0 - a) * P
         # isolated rows (no neighbour): S @ F is 0 there, fall back to P
         F = np.where(F.sum(axis=1, keepdims=True) > 0, F, P)
-        return F / F.sum(axis=1, keepdims=True)
+        F = F / F.sum(axis=1, keepdims=True)
+        # class mass normalisation (Zhu et al. 2003): smoothing sharpens classes
+        # whose neighbourhoods are pure and flattens the mixed ones; a global
+        # ranking (threshold, curriculum) would then starve the latter
+        prior = np.bincount(anchor_codes, minlength=F.shape[1]) / max(anchor_codes.size, 1)
+        F = F * (prior / np.maximum(F.mean(axis=0), np.finfo(float).tiny))
+        total = F.sum(axis=1, keepdims=True)
+        return np.where(total > 0, F / np.where(total > 0, total, 1.0), P)
 
     def _select(self, proba, round_, pool_size, selected, labels, weights):
         """Choose the pseudo-labels of this round.
