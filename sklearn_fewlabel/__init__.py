@@ -3,6 +3,8 @@
 ``-1`` in ``y`` marks an unlabelled row, as in :mod:`sklearn.semi_supervised`.
 """
 
+from .cluster import GMVAEClusterer
+from .datasets import load_mnist
 from .metrics import cluster_accuracy, cluster_purity, labeled_accuracy_score
 from .model_selection import (
     LabelBudget,
@@ -13,36 +15,40 @@ from .model_selection import (
     labeled_scorer,
     mask_labels,
 )
-from .cluster import GMVAEClusterer
-from .datasets import load_mnist
-from .semi_supervised import PseudoLabelClassifier
-from .semi_supervised import ClusterLabelDecoder, select_representatives
-from .semi_supervised import KNNLabelPropagation, KNNLabelSpreading, PoissonLearning, knn_graph
+from .semi_supervised import (
+    ClusterLabelDecoder,
+    KNNLabelPropagation,
+    KNNLabelSpreading,
+    PoissonLearning,
+    PseudoLabelClassifier,
+    knn_graph,
+    select_representatives,
+)
 from .utils import UNLABELED, check_partially_labeled
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
     "UNLABELED",
+    "ClusterLabelDecoder",
+    "GMVAEClusterer",
+    "KNNLabelPropagation",
+    "KNNLabelSpreading",
     "LabelBudget",
     "LabelBudgetCurveDisplay",
     "LabeledKFold",
     "LabeledStratifiedKFold",
-    "PseudoLabelClassifier",
-    "ClusterLabelDecoder",
-    "GMVAEClusterer",
-    "select_representatives",
-    "KNNLabelPropagation",
-    "KNNLabelSpreading",
     "PoissonLearning",
-    "knn_graph",
+    "PseudoLabelClassifier",
     "check_partially_labeled",
     "cluster_accuracy",
     "cluster_purity",
+    "knn_graph",
     "label_budget_curve",
     "labeled_accuracy_score",
     "labeled_scorer",
     "load_mnist",
     "mask_labels",
+    "select_representatives",
     "__version__",
 ]

@@ -1,16 +1,17 @@
 """Semi-supervised classifiers: cluster decoding, pseudo-labelling, graphs."""
 
-__all__ = []
+from ._cluster_decoder import ClusterLabelDecoder
+from ._graph import knn_graph
+from ._propagation import KNNLabelPropagation, KNNLabelSpreading, PoissonLearning
+from ._pseudo_label import PseudoLabelClassifier
+from ._representative import select_representatives
 
-# Each estimator module adds its own import line and names below.
-from ._pseudo_label import PseudoLabelClassifier  # noqa: E402
-
-__all__ += ["PseudoLabelClassifier"]
-from ._cluster_decoder import ClusterLabelDecoder  # noqa: E402
-from ._representative import select_representatives  # noqa: E402
-
-__all__ += ["ClusterLabelDecoder", "select_representatives"]
-from ._graph import knn_graph  # noqa: E402
-from ._propagation import KNNLabelPropagation, KNNLabelSpreading, PoissonLearning  # noqa: E402
-
-__all__ += ["KNNLabelPropagation", "KNNLabelSpreading", "PoissonLearning", "knn_graph"]
+__all__ = [
+    "ClusterLabelDecoder",
+    "KNNLabelPropagation",
+    "KNNLabelSpreading",
+    "PoissonLearning",
+    "PseudoLabelClassifier",
+    "knn_graph",
+    "select_representatives",
+]
