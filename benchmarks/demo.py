@@ -48,6 +48,31 @@ def baselines(quick):
     }
 
 
+def ours(quick):
+    """sklearn-fewlabel's estimators (the fast ones; GMVAE has its own benchmark)."""
+    from sklearn_fewlabel.semi_supervised import (
+        KNNLabelSpreading,
+        PoissonLearning,
+        PseudoLabelClassifier,
+    )
+
+    algorithm = "auto" if quick else "ivf"  # approximate kNN search for 60k rows
+    return {
+        "PoissonLearning": PoissonLearning(algorithm=algorithm, random_state=0),
+        "KNNLabelSpreading": KNNLabelSpreading(algorithm=algorithm, random_state=0),
+        "PseudoLabelClassifier(LogisticRegression(), smoothing='knn')": PseudoLabelClassifier(
+            LogisticRegression(max_iter=1000),
+            selection="curriculum",
+            curriculum_step=0.05,
+            max_iter=20,
+            pseudo_weight=0.01,
+            pseudo_class_weight="balanced",
+            smoothing="knn",
+            random_state=0,
+        ),
+    }
+
+
 def load(quick):
     if quick:
         from sklearn.datasets import load_digits
@@ -82,7 +107,7 @@ def main(argv=None):
     X, y, split = load(args.quick)
     print(f"data: {X.shape[0]} rows ({len(split[0][0])} train, {len(split[0][1])} test), "
           f"{X.shape[1]} PCA features; budgets {args.budgets}; {args.seeds} label seeds", flush=True)
-    methods = baselines(args.quick)
+    methods = {**baselines(args.quick), **ours(args.quick)}
 
     try:
         from tqdm.auto import tqdm
