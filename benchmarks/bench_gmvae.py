@@ -7,6 +7,12 @@ Usage (each part can run alone; results are merged into one JSON)::
     nice -n 10 .venv/bin/python benchmarks/bench_gmvae.py k100 --seeds 0 1 2
     .venv/bin/python benchmarks/bench_gmvae.py report
 
+Variants (``--tag`` names their result files)::
+
+    ... k10 --seeds 0 --augment --tag aug_long --extra '{"pretrain_epochs": 50, "max_epochs": 50}'
+    ... k10 --seeds 0 --labels 100 --tag labels100 --extra '{"label_weight": 50}'
+    ... k100 --seeds 0 --skip-gmm --augment --tag aug
+
 Parts
 -----
 throughput

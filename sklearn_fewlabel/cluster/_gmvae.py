@@ -296,8 +296,10 @@ class GMVAEClusterer(TransformerMixin, ClusterMixin, BaseEstimator):
     (autoencoder + mixture in latent space); that initialisation is what keeps
     seeds from collapsing, and what limits accuracy. Longer pretraining and
     ``augment=ImageJitter(...)`` for images give a better latent space. On
-    MNIST the defaults reach about 70% cluster accuracy with 10 clusters,
-    far from the 88-95% reported for VaDE after hundreds of epochs.
+    MNIST (70k rows) the defaults reach 69% cluster accuracy with 10 clusters
+    (mean of 3 seeds, no collapse; about 2 CPU-minutes per fit), 78% with
+    ``pretrain_epochs=50, max_epochs=50, augment=ImageJitter()`` (one seed),
+    short of the 88-95% reported for VaDE after hundreds of epochs.
 
     Examples
     --------
