@@ -41,8 +41,14 @@ demo: $(VENV)/.bench-ok
 demo-quick: $(VENV)/.bench-ok
 	$(PY) benchmarks/demo.py --quick
 
+# Every benchmark, in sequence (hours on 2 cores); each writes benchmarks/results/*.json.
 bench: $(VENV)/.bench-ok
-	$(PY) benchmarks/run_all.py
+	$(PY) benchmarks/bench_propagation.py
+	$(PY) benchmarks/bench_pseudo_label.py
+	$(PY) benchmarks/bench_cluster_decoder.py
+	$(PY) benchmarks/bench_gmvae.py throughput
+	$(PY) benchmarks/bench_gmvae.py k10
+	$(PY) benchmarks/bench_gmvae.py k100
 
 docs: $(VENV)/.docs-ok
 	$(VENV)/bin/sphinx-build -W --keep-going -b html docs docs/_build/html
