@@ -1,10 +1,6 @@
 """Base mixins shared by the semi-supervised estimators."""
 
-import numpy as np
 from sklearn.base import ClassifierMixin
-from sklearn.metrics import accuracy_score
-
-from .utils._labels import unlabeled_mask
 
 
 class SemiSupervisedClassifierMixin(ClassifierMixin):
@@ -19,8 +15,8 @@ class SemiSupervisedClassifierMixin(ClassifierMixin):
         """Mean accuracy on the labelled rows of ``(X, y)``.
 
         Rows with ``y == -1`` are ignored (they have no true label). If no
-        row is labelled, the score is ``nan``-free ``0.0`` and a warning would
-        be misleading, so a :class:`ValueError` is raised instead.
+        row is labelled there is nothing to score and a :class:`ValueError`
+        is raised.
 
         Parameters
         ----------
@@ -41,13 +37,4 @@ class SemiSupervisedClassifierMixin(ClassifierMixin):
         return labeled_accuracy_score(y, self.predict(X), sample_weight=sample_weight)
 
 
-def _labeled_rows(y_true, *arrays):
-    """Subset ``y_true`` and ``arrays`` to the rows where ``y_true != -1``."""
-    mask = ~unlabeled_mask(np.asarray(y_true))
-    out = [np.asarray(y_true)[mask]]
-    for a in arrays:
-        out.append(None if a is None else np.asarray(a)[mask])
-    return mask, out
-
-
-__all__ = ["SemiSupervisedClassifierMixin", "accuracy_score"]
+__all__ = ["SemiSupervisedClassifierMixin"]

@@ -9,6 +9,7 @@ from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, _fit_context, clone, is_classifier
 from sklearn.model_selection import check_cv
 from sklearn.utils import check_random_state
+from sklearn.utils._indexing import _safe_indexing
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import _num_samples, check_is_fitted, indexable
@@ -408,8 +409,9 @@ class LabelBudget(MetaEstimatorMixin, BaseEstimator):
         y = np.asarray(y)
         mask = ~unlabeled_mask(y)
         if not mask.all():
-            X = X.iloc[mask] if hasattr(X, "iloc") else np.asarray(X)[mask] if not hasattr(X, "tocsr") else X.tocsr()[mask]
-            y = y[mask]
+            rows = np.flatnonzero(mask)
+            X = _safe_indexing(X, rows)
+            y = y[rows]
             if sample_weight is not None:
                 sample_weight = np.asarray(sample_weight)[mask]
         kwargs = {} if sample_weight is None else {"sample_weight": sample_weight}
@@ -417,8 +419,6 @@ class LabelBudget(MetaEstimatorMixin, BaseEstimator):
 
 
 def _fit_score_one(estimator, X, y, train, test, n_labeled, strategy, seed, scorer):
-    from sklearn.utils._indexing import _safe_indexing
-
     budget = LabelBudget(estimator, n_labeled=n_labeled, strategy=strategy, random_state=seed)
     X_tr, y_tr = _safe_indexing(X, train), _safe_indexing(y, train)
     X_te, y_te = _safe_indexing(X, test), _safe_indexing(y, test)

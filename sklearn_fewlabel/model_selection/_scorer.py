@@ -3,7 +3,7 @@
 import functools
 
 import numpy as np
-from sklearn.metrics import accuracy_score, get_scorer, make_scorer
+from sklearn.metrics import accuracy_score, get_scorer
 from sklearn.metrics._scorer import _BaseScorer
 
 from ..utils._labels import unlabeled_mask
@@ -139,4 +139,4 @@ def labeled_scorer(scoring="accuracy"):
     return _LabeledScorer(scorer)
 
 
-__all__ = ["labeled_accuracy_score", "labeled_scorer", "make_scorer"]
+__all__ = ["labeled_accuracy_score", "labeled_scorer"]

@@ -3,7 +3,6 @@
 import numpy as np
 from sklearn.model_selection import KFold, StratifiedKFold
 from sklearn.model_selection._split import BaseCrossValidator
-from sklearn.utils.validation import check_array
 
 from ..utils._labels import check_partially_labeled
 
@@ -149,4 +148,4 @@ class LabeledStratifiedKFold(_LabeledSplitMixin, BaseCrossValidator):
         )
 
 
-__all__ = ["LabeledKFold", "LabeledStratifiedKFold", "check_array"]
+__all__ = ["LabeledKFold", "LabeledStratifiedKFold"]
