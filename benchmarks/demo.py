@@ -100,7 +100,7 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="load_digits instead of MNIST")
     parser.add_argument("--seeds", type=int, default=3, help="label seeds per budget")
     parser.add_argument("--budgets", type=int, nargs="+", default=[10, 100, 1000])
-    parser.add_argument("--n-jobs", type=int, default=1)
+    parser.add_argument("--n-jobs", type=int, default=2, help="parallel fits (joblib)")
     args = parser.parse_args(argv)
 
     t_start = time.perf_counter()
