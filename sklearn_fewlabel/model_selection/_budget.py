@@ -14,6 +14,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import _num_samples, check_is_fitted, indexable
 
+from ..utils._allocation import allocate_proportional
 from ..utils._labels import UNLABELED, check_partially_labeled, unlabeled_mask
 from ._scorer import labeled_scorer
 from ._split import LabeledStratifiedKFold
@@ -48,19 +49,6 @@ def _resolve_budget(n_labeled, n_available):
     return n
 
 
-def _largest_remainder(weights, total):
-    """Split ``total`` into integers proportional to ``weights``."""
-    weights = np.asarray(weights, dtype=float)
-    if total <= 0 or weights.sum() == 0:
-        return np.zeros(weights.shape[0], dtype=int)
-    exact = weights / weights.sum() * total
-    alloc = np.floor(exact).astype(int)
-    rest = total - alloc.sum()
-    order = np.argsort(-(exact - alloc), kind="stable")
-    alloc[order[:rest]] += 1
-    return alloc
-
-
 def _stratified_indices(y_l, n, rng):
     classes, inv, counts = np.unique(y_l, return_inverse=True, return_counts=True)
     k = classes.shape[0]
@@ -76,16 +64,8 @@ def _stratified_indices(y_l, n, rng):
         alloc = np.zeros(k, dtype=int)
         alloc[picked] = 1
     else:
-        alloc = np.ones(k, dtype=int)
-        extra = n - k
-        # spread the rest proportionally to class sizes, within capacity
-        while extra > 0:
-            room = counts - alloc
-            add = np.minimum(_largest_remainder(np.where(room > 0, counts, 0), extra), room)
-            if add.sum() == 0:
-                add[np.argmax(room)] = 1
-            alloc += add
-            extra = n - alloc.sum()
+        # one per class, the rest proportionally to class sizes, within capacity
+        alloc = 1 + allocate_proportional(counts, n - k, caps=counts - 1)
     for c in range(k):
         members = np.flatnonzero(inv == c)
         if alloc[c]:

@@ -11,31 +11,8 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.validation import _num_samples, check_array, check_is_fitted
 
+from ..utils._allocation import allocate_proportional
 from ._cluster_decoder import _final_step, _numeric_or_none, _Responsibilities
-
-
-def _largest_remainder_capped(weights, total, caps):
-    """Integers proportional to ``weights`` summing to ``total``, each <= ``caps``."""
-    weights = np.asarray(weights, dtype=float)
-    alloc = np.zeros(weights.shape[0], dtype=int)
-    while total - alloc.sum() > 0:
-        room = caps - alloc
-        w = np.where(room > 0, weights, 0.0)
-        if w.sum() <= 0:
-            w = (room > 0).astype(float)
-            if w.sum() == 0:
-                break
-        left = total - alloc.sum()
-        exact = w / w.sum() * left
-        add = np.floor(exact).astype(int)
-        rest = left - add.sum()
-        order = np.argsort(-(exact - add), kind="stable")
-        add[order[:rest]] += 1
-        add = np.minimum(add, room)
-        if add.sum() == 0:
-            add[np.argmax(np.where(room > 0, w, -1))] = 1
-        alloc += add
-    return alloc
 
 
 def _nearest_rows(Z, centers, candidates):
@@ -257,7 +234,7 @@ def select_representatives(
             weights = sizes * (unc + 1e-3)
         alloc = np.zeros(K, dtype=int)
         alloc[nonempty] = 1
-        alloc += _largest_remainder_capped(
+        alloc += allocate_proportional(
             weights, n_labeled - nonempty.shape[0], sizes - alloc
         )
         for k in nonempty:
