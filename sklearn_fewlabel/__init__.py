@@ -3,7 +3,7 @@
 ``-1`` in ``y`` marks an unlabelled row, as in :mod:`sklearn.semi_supervised`.
 """
 
-from .cluster import GMVAEClusterer
+from .cluster import GMVAEClusterer, KNNSpectralClustering
 from .datasets import load_mnist
 from .metrics import cluster_accuracy, cluster_purity, labeled_accuracy_score
 from .model_selection import (
@@ -34,6 +34,7 @@ __all__ = [
     "GMVAEClusterer",
     "KNNLabelPropagation",
     "KNNLabelSpreading",
+    "KNNSpectralClustering",
     "LabelBudget",
     "LabelBudgetCurveDisplay",
     "LabeledKFold",
