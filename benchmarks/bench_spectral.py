@@ -25,6 +25,9 @@ Usage::
 
     OMP_NUM_THREADS=1 python benchmarks/bench_spectral.py             # seeds 0 1 2
     OMP_NUM_THREADS=1 python benchmarks/bench_spectral.py --seeds 0   # quick
+    # exact neighbours (brute force) instead of the IVF index:
+    OMP_NUM_THREADS=1 python benchmarks/bench_spectral.py --algorithm auto --seeds 0 \
+        --no-baseline --out benchmarks/results/spectral_exact.json
 
 Writes ``benchmarks/results/spectral.json`` and prints a Markdown table.
 """
