@@ -5,6 +5,7 @@
 
 from .cluster import GMVAEClusterer, KNNSpectralClustering
 from .datasets import load_mnist
+from .feature_extraction import DeskewImages, GradientHistogramFeatures
 from .metrics import cluster_accuracy, cluster_purity, labeled_accuracy_score
 from .model_selection import (
     LabelBudget,
@@ -31,7 +32,9 @@ __version__ = "0.1.0.dev0"
 __all__ = [
     "UNLABELED",
     "ClusterLabelDecoder",
+    "DeskewImages",
     "GMVAEClusterer",
+    "GradientHistogramFeatures",
     "KNNLabelPropagation",
     "KNNLabelSpreading",
     "KNNSpectralClustering",
