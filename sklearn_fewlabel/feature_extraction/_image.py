@@ -102,26 +102,27 @@ def _deskew(X, image_shape):
             off_r = np.where(ok, cy - centre_r, 0.0)
             off_c = np.where(ok, cx - (a * centre_r + centre_c), 0.0)
             a = np.where(ok, a, 0.0)
-        r_in = np.broadcast_to(rows[None, :, None] + off_r[:, None, None], (m, h, w))
+        # rows: the row coordinate is the same along an output row, so interpolate
+        # whole rows first (weights per image and row)
+        r_in = rows[None, :] + off_r[:, None]
+        row_ok = (r_in >= 0) & (r_in <= h - 1)
+        r_in = np.where(row_ok, r_in, 0.0)
+        r0 = r_in.astype(np.intp)  # floor: r_in >= 0
+        fr = (r_in - r0)[:, :, None]
+        r1 = np.minimum(r0 + 1, h - 1)
+        image = np.arange(m, dtype=np.intp)[:, None]
+        R = (1.0 - fr) * T[image, r0] + fr * T[image, r1]
+        # columns: per-pixel coordinates (the shear moves each row differently)
         c_in = (a[:, None, None] * rows[None, :, None] + cols[None, None, :]) + off_c[
             :, None, None
         ]
-        valid = (r_in >= 0) & (r_in <= h - 1) & (c_in >= 0) & (c_in <= w - 1)
-        r_in = np.where(valid, r_in, 0.0)
+        valid = (c_in >= 0) & (c_in <= w - 1) & row_ok[:, :, None]
         c_in = np.where(valid, c_in, 0.0)
-        r0 = np.floor(r_in)
-        c0 = np.floor(c_in)
-        fr = r_in - r0
+        c0 = c_in.astype(np.intp)
         fc = c_in - c0
-        r0 = r0.astype(np.intp)
-        c0 = c0.astype(np.intp)
-        r1 = np.minimum(r0 + 1, h - 1)
         c1 = np.minimum(c0 + 1, w - 1)
-        base = (np.arange(m, dtype=np.intp) * (h * w))[:, None, None]
-        flat = T.reshape(-1)
-        top = (1.0 - fc) * flat[base + r0 * w + c0] + fc * flat[base + r0 * w + c1]
-        bottom = (1.0 - fc) * flat[base + r1 * w + c0] + fc * flat[base + r1 * w + c1]
-        res = (1.0 - fr) * top + fr * bottom
+        res = (1.0 - fc) * np.take_along_axis(R, c0, axis=2)
+        res += fc * np.take_along_axis(R, c1, axis=2)
         res[~valid] = 0.0
         res[~ok] = T[~ok]
         out[start : start + m] = res.reshape(m, h * w)
