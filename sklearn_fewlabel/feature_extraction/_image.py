@@ -29,7 +29,8 @@ from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin, 
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
 
-_CHUNK = 2048  # images per work block (deskew: ~10 float64 arrays of chunk x n_pixels)
+# pixels per work block: ~10 float64 arrays of this size live at once (~16 MB each)
+_CHUNK_PIXELS = 1 << 21
 # A row variance below this (in squared pixels) means "all ink in one row": no shear.
 _MIN_ROW_VARIANCE = 1e-8
 _HIST_EPS = 1e-6  # added to each histogram block's norm, as in the reference code
@@ -79,8 +80,9 @@ def _deskew(X, image_shape):
     rows = np.arange(h, dtype=np.float64)
     cols = np.arange(w, dtype=np.float64)
     centre_r, centre_c = (h - 1) / 2.0, (w - 1) / 2.0
-    for start in range(0, X.shape[0], _CHUNK):
-        T = np.asarray(X[start : start + _CHUNK], dtype=np.float64).reshape(-1, h, w)
+    chunk = max(1, _CHUNK_PIXELS // (h * w))
+    for start in range(0, X.shape[0], chunk):
+        T = np.asarray(X[start : start + chunk], dtype=np.float64).reshape(-1, h, w)
         m = T.shape[0]
         row_mass = T.sum(axis=2)
         col_mass = T.sum(axis=1)
@@ -145,8 +147,9 @@ def _orientation_histograms(X, image_shape, cell_sizes, n_bins):
         first_bin.append(((r // cs) * n_cols + c // cs) * n_bins)
         n_hist.append(-(-h // cs) * n_cols * n_bins)
     blocks = [[] for _ in cell_sizes]
-    for start in range(0, X.shape[0], _CHUNK):
-        img = X[start : start + _CHUNK].reshape(-1, h, w)
+    chunk = max(1, _CHUNK_PIXELS // (h * w))
+    for start in range(0, X.shape[0], chunk):
+        img = X[start : start + chunk].reshape(-1, h, w)
         m = img.shape[0]
         gx = np.zeros_like(img)
         gy = np.zeros_like(img)

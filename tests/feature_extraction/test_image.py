@@ -433,3 +433,14 @@ def test_pipeline_on_digits_in_a_28x28_frame(digits):
         both = _spreading_accuracy(Z, y, [DeskewImages(), GradientHistogramFeatures()], seed)
         # measured: raw 0.947-0.962, deskewed + histograms 0.959-0.970
         assert both > raw + 0.005
+
+
+def test_chunking_does_not_change_results(digits, monkeypatch):
+    from sklearn_fewlabel.feature_extraction import _image
+
+    X = digits[0][:23]
+    D = DeskewImages().fit_transform(X)
+    F = GradientHistogramFeatures(cell_sizes=(2, 3)).fit_transform(X)
+    monkeypatch.setattr(_image, "_CHUNK_PIXELS", 5 * 64)  # 5 images per block
+    np.testing.assert_array_equal(DeskewImages().fit_transform(X), D)
+    np.testing.assert_array_equal(GradientHistogramFeatures(cell_sizes=(2, 3)).fit_transform(X), F)
