@@ -13,8 +13,8 @@ shape.
     ``mode="constant"``, vectorised over images).
 :class:`GradientHistogramFeatures`
     The L2-normalised pixels followed by, for each cell size, L2-normalised
-    histograms of unsigned gradient orientations per cell (HOG-like, without
-    block normalisation).
+    histograms of unsigned gradient orientations per cell (HOG-like, but one
+    normalisation per cell size instead of HOG's overlapping blocks).
 
 On MNIST, ``PCA(100)`` of ``GradientHistogramFeatures().fit_transform(
 DeskewImages().fit_transform(X))`` is what took graph-based semi-supervised
@@ -139,7 +139,7 @@ def _orientation_histograms(X, image_shape, cell_sizes, n_bins):
     """
     h, w = image_shape
     # cell of every pixel (row-major cells of each size); a cell size that does
-    # not divide the image zero-pads it bottom/right: the last cells are smaller
+    # not divide the image pads the gradient maps bottom/right: smaller last cells
     r, c = np.divmod(np.arange(h * w, dtype=np.intp), w)
     first_bin, n_hist = [], []
     for cs in cell_sizes:
@@ -323,8 +323,9 @@ class GradientHistogramFeatures(
     ``atan2(gy, gx) mod pi``. Each pixel's magnitude is split linearly between
     the two nearest of ``n_bins`` equal bins on ``[0, pi)`` (bin ``k`` starts
     at ``k * pi / n_bins``; the last bin wraps around to bin 0). A cell size
-    that does not divide the image is handled by zero-padding the image's
-    bottom and right sides to a multiple of it.
+    that does not divide the image extends the grid of cells past the bottom
+    and right borders with zero-gradient pixels (zero-padding of the gradient
+    maps, computed on the unpadded image), so the last cells are smaller.
 
     With the defaults, the blocks are weighted ``1``, ``1 / sqrt(2)`` and
     ``1 / 2``: pixels, 4x4 cells and 7x7 cells, the features that, after
