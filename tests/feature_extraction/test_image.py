@@ -186,7 +186,7 @@ def test_matches_reference_code(digits28):
     D = DeskewImages().fit_transform(X)
     assert D.dtype == np.float32
     np.testing.assert_allclose(D, D_ref, atol=2e-5)
-    F = GradientHistogramFeatures().fit_transform(D_ref)
+    F = GradientHistogramFeatures(block_weight=0).fit_transform(D_ref)
     assert F.dtype == np.float32
     assert F.shape == (len(X), 784 + 49 * 9 + 16 * 9)
     np.testing.assert_allclose(F, ref_features(D_ref), atol=1e-5)
@@ -198,13 +198,69 @@ def test_histograms_match_pixel_loop(shape, cell, n_bins):
     rng = np.random.RandomState(1)
     X = rng.uniform(size=(3, shape[0] * shape[1]))
     hog = GradientHistogramFeatures(
-        image_shape=shape, cell_sizes=(cell,), n_bins=n_bins, pixel_weight=0
+        image_shape=shape, cell_sizes=(cell,), n_bins=n_bins, pixel_weight=0, block_weight=0
     )
     F = hog.fit_transform(X)
     expected = np.vstack([slow_hog(x.reshape(shape), cell, n_bins) for x in X])
     # one block, weight 2 ** -0.5
     np.testing.assert_allclose(F, expected / np.sqrt(2), atol=1e-10)
     assert F.shape[1] == hog.n_features_out_ == len(hog.get_feature_names_out())
+
+
+def slow_blocks(h, shape, cell, n_bins):
+    """Loop reference of the block-normalised 2 x 2 cell groups."""
+    nr, nc = -(-shape[0] // cell), -(-shape[1] // cell)
+    H = h.reshape(nr, nc, n_bins)
+    dr, dc = min(nr, 2), min(nc, 2)
+    out = []
+    for r in range(max(nr - 1, 1)):
+        for c in range(max(nc - 1, 1)):
+            g = np.concatenate([H[r + i, c + j] for i in range(dr) for j in range(dc)])
+            out.append(g / (np.linalg.norm(g) + 1e-4))
+    b = np.concatenate(out)
+    return b / (np.linalg.norm(b) + 1e-6)
+
+
+@pytest.mark.parametrize("shape, cell", [((8, 9), 3), ((8, 8), 4), ((5, 7), 2), ((6, 6), 6)])
+def test_block_normalised_groups_match_loop(shape, cell):
+    rng = np.random.RandomState(2)
+    X = rng.uniform(size=(3, shape[0] * shape[1]))
+    hog = GradientHistogramFeatures(
+        image_shape=shape, cell_sizes=(cell,), n_bins=4, pixel_weight=0, block_weight=0.5
+    )
+    F = hog.fit_transform(X)
+    n_hist = -(-shape[0] // cell) * -(-shape[1] // cell) * 4
+    for x, f in zip(X, F):
+        h = slow_hog(x.reshape(shape), cell, 4)
+        np.testing.assert_allclose(f[:n_hist], h / np.sqrt(2), atol=1e-10)
+        np.testing.assert_allclose(f[n_hist:], 0.5 * slow_blocks(h, shape, cell, 4), atol=1e-10)
+    assert F.shape[1] == hog.n_features_out_ == len(hog.get_feature_names_out())
+    assert hog.get_feature_names_out()[n_hist].startswith(f"block{cell}_r0_c0_")
+
+
+def test_block_normalisation_evens_out_local_contrast():
+    """A faint stroke next to a strong one: the normalised groups weigh them alike."""
+    img = np.zeros((16, 16))
+    img[2:6, 3] = 1.0  # strong stroke in the top-left 8x8 area
+    img[10:14, 11] = 0.1  # faint stroke in the bottom-right one
+    hog = GradientHistogramFeatures(cell_sizes=(8,), n_bins=4, pixel_weight=0, block_weight=1)
+    F = hog.fit_transform(img.reshape(1, -1))[0]
+    cells, groups = F[:16].reshape(4, 4), F[16:]
+    # raw cell histograms: the faint stroke's cell has 10x less mass
+    assert cells[3].sum() == pytest.approx(0.1 * cells[0].sum(), rel=1e-6)
+    # one 2x2 group (the whole image): both strokes live in it, so it keeps the ratio;
+    # with 4x4 cells every stroke gets its own groups, each of unit norm
+    hog4 = GradientHistogramFeatures(cell_sizes=(4,), n_bins=4, pixel_weight=0, block_weight=1)
+    G = hog4.fit_transform(img.reshape(1, -1))[0][16 * 4 :].reshape(9, 16)
+    norms = np.linalg.norm(G, axis=1)
+    nonzero = norms[norms > 0]
+    assert nonzero.size >= 4  # groups of both strokes
+    # equal up to the 1e-4 added to each group's norm (which a faint group feels)
+    np.testing.assert_allclose(nonzero, nonzero.max(), rtol=5e-3)
+    H4 = hog4.fit_transform(img.reshape(1, -1))[0][: 16 * 4].reshape(16, 4)
+    mass = np.sort(H4.sum(axis=1)[H4.sum(axis=1) > 0])
+    assert mass[-1] > 5 * mass[0]  # while the raw cells differ about 10x
+    assert groups.shape == (16,)
 
 
 # -- known answers: deskewing ------------------------------------------------
@@ -268,10 +324,10 @@ def test_deskew_is_scale_equivariant_and_handles_degenerate_rows(digits28):
 def test_dtypes():
     X = np.random.RandomState(0).randint(0, 16, size=(4, 16))
     assert DeskewImages().fit_transform(X).dtype == np.float64
-    assert GradientHistogramFeatures(cell_sizes=(2,)).fit_transform(X).dtype == np.float64
+    assert GradientHistogramFeatures(block_weight=0, cell_sizes=(2,)).fit_transform(X).dtype == np.float64
     X32 = X.astype(np.float32)
     assert DeskewImages().fit_transform(X32).dtype == np.float32
-    assert GradientHistogramFeatures(cell_sizes=(2,)).fit_transform(X32).dtype == np.float32
+    assert GradientHistogramFeatures(block_weight=0, cell_sizes=(2,)).fit_transform(X32).dtype == np.float32
 
 
 # -- known answers: histograms -------------------------------------------------
@@ -280,7 +336,7 @@ def test_dtypes():
 def test_vertical_edge_votes_for_horizontal_gradients():
     img = np.zeros((12, 12))
     img[:, 6:] = 1.0
-    F = GradientHistogramFeatures(cell_sizes=(4,), n_bins=6, pixel_weight=0).fit_transform(
+    F = GradientHistogramFeatures(block_weight=0, cell_sizes=(4,), n_bins=6, pixel_weight=0).fit_transform(
         img.reshape(1, -1)
     )
     H = F.reshape(3, 3, 6)
@@ -295,7 +351,7 @@ def test_horizontal_edge_votes_for_vertical_gradients():
     img = np.zeros((12, 12))
     img[6:, :] = 1.0
     H = (
-        GradientHistogramFeatures(cell_sizes=(12,), n_bins=9, pixel_weight=0)
+        GradientHistogramFeatures(block_weight=0, cell_sizes=(12,), n_bins=9, pixel_weight=0)
         .fit_transform(img.reshape(1, -1))
         .ravel()
     )
@@ -307,7 +363,7 @@ def test_horizontal_edge_votes_for_vertical_gradients():
 def test_block_weights_and_intensity_scaling(digits):
     X, _ = digits
     X = X[:50]
-    hog = GradientHistogramFeatures(cell_sizes=(2, 4, 8), pixel_weight=0.5).fit(X)
+    hog = GradientHistogramFeatures(block_weight=0, cell_sizes=(2, 4, 8), pixel_weight=0.5).fit(X)
     F = hog.transform(X)
     sizes = [64, 16 * 9, 4 * 9, 1 * 9]
     blocks = np.split(F, np.cumsum(sizes)[:-1], axis=1)
@@ -321,7 +377,7 @@ def test_blank_rows_give_zeros_not_nan():
     X = np.zeros((3, 64))
     X[1, 10] = 1.0
     X_before = X.copy()
-    F = GradientHistogramFeatures(cell_sizes=(2, 4)).fit_transform(X)
+    F = GradientHistogramFeatures(block_weight=0, cell_sizes=(2, 4)).fit_transform(X)
     np.testing.assert_array_equal(X, X_before)
     assert np.isfinite(F).all()
     np.testing.assert_array_equal(F[0], 0)
@@ -331,7 +387,7 @@ def test_blank_rows_give_zeros_not_nan():
 
 def test_shapes_and_feature_names():
     X = np.random.RandomState(0).uniform(size=(2, 784))
-    hog = GradientHistogramFeatures().fit(X)
+    hog = GradientHistogramFeatures(block_weight=0).fit(X)
     assert hog.image_shape_ == (28, 28)
     assert hog.transform(X).shape == (2, 784 + 49 * 9 + 16 * 9)
     names = hog.get_feature_names_out()
@@ -339,13 +395,13 @@ def test_shapes_and_feature_names():
     assert names[784] == "hog4_r0_c0_b0" and names[784 + 9] == "hog4_r0_c1_b0"
     assert names[-1] == "hog7_r3_c3_b8"
     # padding: 5 does not divide 28 -> 6 x 6 cells; no pixel block
-    hog = GradientHistogramFeatures(cell_sizes=(5,), n_bins=4, pixel_weight=0).fit(X)
+    hog = GradientHistogramFeatures(block_weight=0, cell_sizes=(5,), n_bins=4, pixel_weight=0).fit(X)
     assert hog.transform(X).shape == (2, 36 * 4)
     assert list(hog.get_feature_names_out()[:2]) == ["hog5_r0_c0_b0", "hog5_r0_c0_b1"]
     names = [f"p{i}" for i in range(784)]
     desk = DeskewImages().fit(X)
     assert list(desk.get_feature_names_out(names)) == names
-    rect = GradientHistogramFeatures(image_shape=(4, -1), cell_sizes=(2,)).fit(X[:, :24])
+    rect = GradientHistogramFeatures(block_weight=0, image_shape=(4, -1), cell_sizes=(2,)).fit(X[:, :24])
     assert rect.image_shape_ == (4, 6)
     assert rect.transform(X[:, :24]).shape == (2, 24 + 6 * 9)
 
@@ -408,9 +464,9 @@ def test_pipeline_on_8x8_digits(digits):
     X, y = digits
     for seed in range(3):
         raw = _spreading_accuracy(X, y, [], seed)
-        hog = _spreading_accuracy(X, y, [GradientHistogramFeatures(cell_sizes=(2, 4))], seed)
+        hog = _spreading_accuracy(X, y, [GradientHistogramFeatures(block_weight=0, cell_sizes=(2, 4))], seed)
         both = _spreading_accuracy(
-            X, y, [DeskewImages(), GradientHistogramFeatures(cell_sizes=(2, 4))], seed
+            X, y, [DeskewImages(), GradientHistogramFeatures(block_weight=0, cell_sizes=(2, 4))], seed
         )
         # measured: raw 0.943-0.960, histograms 0.967-0.970 (better on every draw).
         # Deskewing 8 x 8 digits that fill their frame shears ink out of it (12%
@@ -430,7 +486,7 @@ def test_pipeline_on_digits_in_a_28x28_frame(digits):
     Z = Z.reshape(len(X), -1)
     for seed in range(3):
         raw = _spreading_accuracy(Z, y, [], seed)
-        both = _spreading_accuracy(Z, y, [DeskewImages(), GradientHistogramFeatures()], seed)
+        both = _spreading_accuracy(Z, y, [DeskewImages(), GradientHistogramFeatures(block_weight=0)], seed)
         # measured: raw 0.947-0.962, deskewed + histograms 0.959-0.970
         assert both > raw + 0.005
 
@@ -440,7 +496,7 @@ def test_chunking_does_not_change_results(digits, monkeypatch):
 
     X = digits[0][:23]
     D = DeskewImages().fit_transform(X)
-    F = GradientHistogramFeatures(cell_sizes=(2, 3)).fit_transform(X)
+    F = GradientHistogramFeatures(block_weight=0, cell_sizes=(2, 3)).fit_transform(X)
     monkeypatch.setattr(_image, "_CHUNK_PIXELS", 5 * 64)  # 5 images per block
     np.testing.assert_array_equal(DeskewImages().fit_transform(X), D)
-    np.testing.assert_array_equal(GradientHistogramFeatures(cell_sizes=(2, 3)).fit_transform(X), F)
+    np.testing.assert_array_equal(GradientHistogramFeatures(block_weight=0, cell_sizes=(2, 3)).fit_transform(X), F)
