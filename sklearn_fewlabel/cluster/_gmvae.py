@@ -11,10 +11,10 @@ import time
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin, _fit_context
+from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin, _fit_context, clone
 from sklearn.mixture import GaussianMixture
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch import NeuralNet
 from skorch.callbacks import ProgressBar
@@ -197,9 +197,12 @@ class GMVAEClusterer(TransformerMixin, ClusterMixin, BaseEstimator):
 
     1. ``pretrain_epochs`` of autoencoder training (reconstruction only,
        ``z`` = posterior mean);
-    2. a diagonal :class:`~sklearn.mixture.GaussianMixture` on the encoded
-       training data initialises the prior (``pi``, ``mu_c``, ``sigma_c``) --
-       this is what keeps clusters from collapsing at the start;
+    2. the prior (``pi``, ``mu_c``, ``sigma_c``) is initialised from a
+       partition of the training rows (``init``): by default a diagonal
+       :class:`~sklearn.mixture.GaussianMixture` on the encoded training data;
+       with ``init="spectral"`` (or any clusterer) the clusters of the input
+       rows, each component taking its cluster's share, latent mean and
+       variance -- this is what keeps clusters from collapsing at the start;
     3. ``max_epochs`` of ELBO training.
 
     Parameters
@@ -223,6 +226,20 @@ class GMVAEClusterer(TransformerMixin, ClusterMixin, BaseEstimator):
         Mini-batch size (capped at the number of training rows).
     lr : float, default=1e-3
         Adam learning rate.
+    init : {"gmm", "spectral"} or clusterer, default="gmm"
+        How the mixture prior is initialised. ``"gmm"``: a diagonal
+        :class:`~sklearn.mixture.GaussianMixture` fitted on the encoded rows.
+        ``"spectral"``: a
+        :class:`~sklearn_fewlabel.cluster.KNNSpectralClustering` with
+        ``n_clusters`` clusters (approximate neighbours above 20,000 rows)
+        fitted on the *input* rows ``X``. A clusterer (any estimator with
+        ``fit_predict`` or ``labels_``, e.g. ``KMeans(10)``) is cloned and
+        fitted on ``X`` the same way; it must find exactly ``n_clusters``
+        clusters. Each component then starts at its cluster's share, mean
+        and variance in latent space. On a representation where neighbours
+        are reliable (e.g. ``DeskewImages -> GradientHistogramFeatures ->
+        PCA`` for digits) the spectral start is far better than the mixture
+        on a young latent space.
     label_weight : float, default=0.0
         When positive and ``y`` passed to :meth:`fit` holds labels (``-1`` for
         unlabelled rows), each class is assigned a set of clusters after the
@@ -328,6 +345,7 @@ class GMVAEClusterer(TransformerMixin, ClusterMixin, BaseEstimator):
         "pretrain_epochs": [Interval(numbers.Integral, 0, None, closed="left")],
         "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
         "lr": [Interval(numbers.Real, 0, None, closed="neither")],
+        "init": [StrOptions({"gmm", "spectral"}), HasMethods(["fit"])],
         "label_weight": [Interval(numbers.Real, 0, None, closed="left")],
         "validation_fraction": [None, Interval(numbers.Real, 0, 1, closed="neither")],
         "augment": [None, callable],
@@ -348,6 +366,7 @@ class GMVAEClusterer(TransformerMixin, ClusterMixin, BaseEstimator):
         pretrain_epochs=15,
         batch_size=256,
         lr=1e-3,
+        init="gmm",
         label_weight=0.0,
         validation_fraction=None,
         augment=None,
@@ -364,6 +383,7 @@ class GMVAEClusterer(TransformerMixin, ClusterMixin, BaseEstimator):
         self.pretrain_epochs = pretrain_epochs
         self.batch_size = batch_size
         self.lr = lr
+        self.init = init
         self.label_weight = label_weight
         self.validation_fraction = validation_fraction
         self.augment = augment
@@ -493,6 +513,7 @@ class GMVAEClusterer(TransformerMixin, ClusterMixin, BaseEstimator):
 
         rng = check_random_state(self.random_state)
         seed = int(rng.randint(np.iinfo(np.int32).max))
+        init_labels = self._init_partition(X, seed)
         batch_size = min(int(self.batch_size), n_samples)
         devices = [torch.device(device).index or 0] if device.startswith("cuda") else []
 
@@ -531,14 +552,17 @@ class GMVAEClusterer(TransformerMixin, ClusterMixin, BaseEstimator):
             self.net_ = _GMVAENet(module, **common)  # for _batches only
             self.net_.initialize()
             (mu,) = self._batches(Xt, lambda m, x: m.encode(x)[0])
-            gmm = GaussianMixture(
-                n_components=self.n_clusters,
-                covariance_type="diag",
-                reg_covar=1e-4,
-                max_iter=100,
-                random_state=seed,
-            ).fit(mu)
-            module.set_prior(gmm.weights_, gmm.means_, gmm.covariances_)
+            if init_labels is None:
+                gmm = GaussianMixture(
+                    n_components=self.n_clusters,
+                    covariance_type="diag",
+                    reg_covar=1e-4,
+                    max_iter=100,
+                    random_state=seed,
+                ).fit(mu)
+                module.set_prior(gmm.weights_, gmm.means_, gmm.covariances_)
+            else:
+                module.set_prior(*_partition_moments(mu, init_labels, self.n_clusters))
 
             class_clusters = None
             if y_cls is not None:
@@ -579,6 +603,34 @@ class GMVAEClusterer(TransformerMixin, ClusterMixin, BaseEstimator):
         self.labels_ = self._predict_t(Xt)
         self.fit_time_ = time.perf_counter() - t0
         return self
+
+    def _init_partition(self, X, seed):
+        """Cluster index (0..K-1) of every row from ``init``, or None for "gmm"."""
+        if isinstance(self.init, str) and self.init == "gmm":
+            return None
+        if isinstance(self.init, str):  # "spectral"
+            from ._spectral import KNNSpectralClustering
+
+            clusterer = KNNSpectralClustering(
+                self.n_clusters,
+                n_neighbors=min(10, X.shape[0] - 1),
+                algorithm="ivf" if X.shape[0] > 20_000 else "auto",
+                random_state=seed,
+            )
+        else:
+            clusterer = clone(self.init)
+        if hasattr(clusterer, "fit_predict"):
+            labels = np.asarray(clusterer.fit_predict(X))
+        else:
+            labels = np.asarray(clusterer.fit(X).labels_)
+        ids, labels = np.unique(labels, return_inverse=True)
+        if ids.shape[0] != self.n_clusters:
+            raise ValueError(
+                f"init={self.init!r} found {ids.shape[0]} clusters, but "
+                f"n_clusters={self.n_clusters}: the initial partition must have "
+                "exactly n_clusters clusters."
+            )
+        return labels
 
     # ------------------------------------------------------------ outputs
     def _log_resp_t(self, Xt):
@@ -732,6 +784,19 @@ class GMVAEClusterer(TransformerMixin, ClusterMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = False
         return tags
+
+
+def _partition_moments(mu, labels, n_clusters, reg=1e-4):
+    """Share, latent mean and diagonal variance of each cluster of a partition."""
+    counts = np.bincount(labels, minlength=n_clusters).astype(np.float64)
+    weights = counts / counts.sum()
+    means = np.zeros((n_clusters, mu.shape[1]))
+    var = np.zeros((n_clusters, mu.shape[1]))
+    for c in range(n_clusters):
+        rows = mu[labels == c].astype(np.float64)
+        means[c] = rows.mean(axis=0)
+        var[c] = rows.var(axis=0) + reg
+    return weights, means, var
 
 
 def _assign_clusters(resp, y_cls, n_classes):

@@ -459,3 +459,39 @@ def test_stages_can_be_skipped(blobs, pretrain_epochs, max_epochs):
     assert gm.n_iter_ == max_epochs
     assert (gm.pretrain_history_ is None) == (pretrain_epochs == 0)
     np.testing.assert_allclose(gm.predict_proba(X).sum(axis=1), 1.0)
+
+
+def test_init_spectral_prior_is_the_partition_moments(blobs):
+    """With no ELBO epoch, the prior is exactly the spectral partition's moments."""
+    from sklearn_fewlabel.cluster import KNNSpectralClustering
+    from sklearn_fewlabel.cluster._gmvae import _partition_moments
+
+    X, y = blobs
+    params = {**TINY, "pretrain_epochs": 30, "max_epochs": 0}
+    gm = GMVAEClusterer(3, init="spectral", random_state=0).set_params(**params).fit(X)
+    assert cluster_accuracy(y, gm.labels_) == 1.0
+    seed = np.random.RandomState(0).randint(np.iinfo(np.int32).max)
+    part = KNNSpectralClustering(3, n_neighbors=10, random_state=seed).fit_predict(X)
+    _, part = np.unique(part, return_inverse=True)
+    w, m, _ = _partition_moments(gm.transform(X), part, 3)
+    np.testing.assert_allclose(gm.cluster_weights_, w, rtol=1e-5)
+    np.testing.assert_allclose(gm.cluster_means_, m, rtol=1e-4, atol=1e-5)
+    w, m, v = _partition_moments(np.array([[0.0], [2.0], [10.0]]), np.array([0, 0, 1]), 2)
+    np.testing.assert_allclose(w, [2 / 3, 1 / 3])
+    np.testing.assert_allclose(m[:, 0], [1.0, 10.0])
+    np.testing.assert_allclose(v[:, 0], [1.0 + 1e-4, 1e-4])
+
+
+def test_init_with_a_clusterer_and_wrong_cluster_count(blobs):
+    from sklearn.cluster import KMeans
+
+    X, y = blobs
+    km = KMeans(3, n_init=2, random_state=0)
+    params = {**TINY, "pretrain_epochs": 30, "max_epochs": 0}
+    gm = GMVAEClusterer(3, init=km, random_state=0).set_params(**params).fit(X)
+    assert cluster_accuracy(y, gm.labels_) >= 0.95
+    assert not hasattr(km, "labels_")  # cloned, the user's object untouched
+    with pytest.raises(ValueError, match="found 2 clusters, but n_clusters=3"):
+        GMVAEClusterer(3, init=KMeans(2, n_init=1, random_state=0), **TINY).fit(X)
+    with pytest.raises(ValueError, match="init"):
+        GMVAEClusterer(3, init="kmeans++", **TINY).fit(X)
