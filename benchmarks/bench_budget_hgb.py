@@ -96,7 +96,18 @@ def main():
     ap.add_argument("--skip-hgb", action="store_true")
     ap.add_argument("--skip-ours", action="store_true")
     ap.add_argument("--out", default="budget_hgb")
+    ap.add_argument("--report", action="store_true",
+                    help="rebuild the table and PNG from the JSON already written (also a "
+                    "partial one) without fitting anything")
     args = ap.parse_args()
+    if args.report:
+        d = json.loads((RESULTS / f"{args.out}.json").read_text())
+        methods = list(dict.fromkeys(r["method"] for r in d["records"]))
+        budgets = [b for b in d["budgets"] if any(r["budget"] == b for r in d["records"])]
+        summary = summarize(d["records"], methods, budgets)
+        print(table(summary, budgets, methods))
+        plot(summary, methods, RESULTS / f"{args.out}.png")
+        return
     t_start, c_start = time.perf_counter(), time.process_time()
 
     X_tr, y_tr = load_mnist(subset="train")
