@@ -28,8 +28,10 @@ The clusterers' responsibilities of the 60k training and 10k test rows are
 computed once per clusterer and served to the decoders by a frozen
 look-up wrapper (``_CachedResponsibilities``: ``predict_proba`` returns the
 stored matrix for the very arrays it was computed on); this is exactly what
-``refit_clusterer=False`` computes, without re-running the network 200 times.
-``check_cache`` verifies one decoder per clusterer against the uncached path.
+``refit_clusterer=False`` computes, without re-running the network 280 times.
+Before the sweep, one decoder per clusterer (soft, 60 random labels) is
+fitted both ways and must give identical test predictions
+(``cache_check_identical_predictions`` in the JSON).
 
 Run::
 
