@@ -1,6 +1,15 @@
 """Sphinx configuration (built offline by `make docs`, warnings as errors)."""
 
+import sys
+from pathlib import Path
+
 import sklearn_fewlabel
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _readme_results import write_results_page  # noqa: E402
+
+# the results page is generated from the README (its single source)
+write_results_page(Path(__file__).parent / "results.rst")
 
 project = "sklearn-fewlabel"
 author = "sklearn-fewlabel developers"
@@ -29,7 +38,7 @@ autodoc_default_options = {
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 templates_path = []
-exclude_patterns = ["_build"]
+exclude_patterns = ["_build", "_readme_results.py"]
 html_theme = "alabaster"
 html_static_path = []
 nitpicky = False

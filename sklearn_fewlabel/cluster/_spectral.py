@@ -193,11 +193,11 @@ class KNNSpectralClustering(
     ----------
     labels_ : ndarray of shape (n_samples,)
         Cluster of each training row, in ``0 .. n_clusters - 1``.
-    embedding_ : ndarray of shape (n_samples, n_components_)
+    embedding_ : ndarray of shape (n_samples, ``n_components_``)
         Row-normalised spectral embedding of the training rows.
-    embedding_centers_ : ndarray of shape (n_clusters, n_components_)
+    embedding_centers_ : ndarray of shape (n_clusters, ``n_components_``)
         k-means centres in the embedding.
-    eigenvalues_ : ndarray of shape (n_components_,)
+    eigenvalues_ : ndarray of shape (``n_components_``,)
         Largest eigenvalues of ``D^-1/2 W D^-1/2``, descending (at most 1;
         one per connected component equals 1).
     affinity_matrix_ : scipy.sparse.csr_matrix of shape (n_samples, n_samples)
@@ -408,7 +408,7 @@ class KNNSpectralClustering(
 
         Returns
         -------
-        X_new : ndarray of shape (n_samples, n_components_)
+        X_new : ndarray of shape (n_samples, ``n_components_``)
             Unit-length rows (all-zero only if every neighbour's embedding is).
         """
         check_is_fitted(self)

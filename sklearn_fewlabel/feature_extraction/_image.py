@@ -227,9 +227,9 @@ class DeskewImages(_ImageTransformerMixin, OneToOneFeatureMixin, TransformerMixi
     image_shape_ : tuple of (int, int)
         The resolved ``(height, width)``.
     n_features_in_ : int
-        Number of features seen during :term:`fit` (``height * width``).
+        Number of features seen during ``fit`` (``height * width``).
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`. Defined only when `X`
+        Names of features seen during ``fit``. Defined only when `X`
         has feature names that are all strings.
 
     See Also
@@ -369,9 +369,9 @@ class GradientHistogramFeatures(
     image_shape_ : tuple of (int, int)
         The resolved ``(height, width)``.
     n_features_in_ : int
-        Number of features seen during :term:`fit` (``height * width``).
+        Number of features seen during ``fit`` (``height * width``).
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`. Defined only when `X`
+        Names of features seen during ``fit``. Defined only when `X`
         has feature names that are all strings.
     n_features_out_ : int
         Number of output features.
@@ -471,7 +471,7 @@ class GradientHistogramFeatures(
 
         Returns
         -------
-        X_new : ndarray of shape (n_samples, n_features_out_)
+        X_new : ndarray of shape (n_samples, ``n_features_out_``)
             The features, float32 for float32 input, else float64.
         """
         check_is_fitted(self)
