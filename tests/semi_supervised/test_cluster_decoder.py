@@ -111,7 +111,8 @@ def test_soft_table_is_the_dirichlet_posterior_mean_of_responsibilities():
     assert_allclose(clf.cluster_class_counts_, N)
     prior = np.array([2 + 1, 1 + 1]) / (3 + 2)
     assert_allclose(clf.class_prior_, prior)
-    expected = (N + 2 * prior) / (N.sum(axis=1, keepdims=True) + 2)
+    # both clusters hold labels: uniform (Laplace) prior mean, alpha per class
+    expected = (N + 1.0) / (N.sum(axis=1, keepdims=True) + 2)
     assert_allclose(clf.cluster_class_proba_, expected)
     # p(y|x) = sum_c p(c|x) p(y|c)
     assert_allclose(clf.predict_proba([[1]]), np.array([[0.6, 0.4]]) @ expected)
@@ -121,8 +122,23 @@ def test_soft_table_is_the_dirichlet_posterior_mean_of_responsibilities():
     assert_array_equal(hard.cluster_class_counts_, [[2, 0], [0, 1]])
     assert_array_equal(hard.cluster_n_labeled_, [2, 1])
     H = np.array([[2.0, 0.0], [0.0, 1.0]])
-    expected_h = (H + 2 * prior) / (H.sum(axis=1, keepdims=True) + 2)
+    expected_h = (H + 1.0) / (H.sum(axis=1, keepdims=True) + 2)
     assert_allclose(hard.predict_proba([[1]]), expected_h[[0]])  # argmax cluster 0
+
+
+@pytest.mark.parametrize("decoding", ["soft", "hard"])
+def test_a_single_label_is_not_outvoted_by_frequent_classes(decoding):
+    """Imbalanced labels: 9 labels of class 0 in cluster 0, one of class 1 in cluster 1.
+
+    With the label frequencies as Dirichlet mean (10 pseudo-counts spread
+    0.83 / 0.17 over two classes) cluster 1's only label would lose to class 0.
+    """
+    table = np.eye(2)
+    X = np.array([[0]] * 9 + [[1]] + [[1]] * 5)
+    y = np.array([0] * 9 + [1] + [-1] * 5)
+    clf = ClusterLabelDecoder(_TableClusterer(table), decoding=decoding, alpha=5.0).fit(X, y)
+    assert_array_equal(clf.predict([[0], [1]]), [0, 1])
+    assert_allclose(clf.cluster_class_proba_[1], [5 / 11, 6 / 11])
 
 
 def test_alpha_keeps_small_counts_from_certainty():
