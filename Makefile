@@ -49,6 +49,12 @@ bench: $(VENV)/.bench-ok
 	$(PY) benchmarks/bench_gmvae.py throughput
 	$(PY) benchmarks/bench_gmvae.py k10
 	$(PY) benchmarks/bench_gmvae.py k100
+	$(PY) benchmarks/bench_gmvae.py k10 --features --tag features --extra '{"init": "spectral"}'
+	$(PY) benchmarks/bench_gmvae.py k100 --features --skip-gmm --tag features --extra '{"init": "spectral"}'
+	$(PY) benchmarks/bench_spectral.py
+	$(PY) benchmarks/bench_seeds.py
+	$(PY) benchmarks/bench_budget_hgb.py
+	$(PY) benchmarks/bench_decoding_sweep.py
 
 docs: $(VENV)/.docs-ok
 	$(VENV)/bin/sphinx-build -W --keep-going -b html docs docs/_build/html
