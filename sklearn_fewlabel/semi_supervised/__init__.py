@@ -1,7 +1,7 @@
 """Semi-supervised classifiers: cluster decoding, pseudo-labelling, graphs."""
 
 from ._cluster_decoder import ClusterLabelDecoder
-from ._graph import knn_graph
+from ..neighbors._graph import knn_graph
 from ._propagation import KNNLabelPropagation, KNNLabelSpreading, PoissonLearning
 from ._pseudo_label import PseudoLabelClassifier
 from ._representative import select_representatives

@@ -17,7 +17,7 @@ from sklearn.utils.validation import check_is_fitted, has_fit_parameter, validat
 
 from ..base import SemiSupervisedClassifierMixin
 from ..utils._labels import check_partially_labeled
-from ._graph import knn_graph
+from ..neighbors._graph import knn_graph
 
 __all__ = ["PseudoLabelClassifier"]
 

@@ -174,7 +174,10 @@ def test_disconnected_graph_no_nan():
     rng = np.random.RandomState(0)
     X = np.vstack([rng.normal(c * 100.0, 0.1, size=(20, 2)) for c in range(5)])
     y = np.repeat(np.arange(5), 20)
-    sc = KNNSpectralClustering(5, n_neighbors=3, random_state=0).fit(X)
+    joined = KNNSpectralClustering(5, n_neighbors=3, random_state=0).fit(X)
+    assert joined.n_connected_components_ == 1 and joined.bridges_.shape == (4, 2)
+    assert cluster_accuracy(y, joined.labels_) == 1.0
+    sc = KNNSpectralClustering(5, n_neighbors=3, connect_components=False, random_state=0).fit(X)
     assert sc.n_connected_components_ == 5
     np.testing.assert_allclose(sc.eigenvalues_[:5], 1.0, atol=1e-8)
     assert np.all(np.isfinite(sc.embedding_))
@@ -184,7 +187,9 @@ def test_disconnected_graph_no_nan():
     np.testing.assert_allclose(P.sum(1), 1.0)
     # more components than eigenvectors: a warning, still no NaN
     with pytest.warns(UserWarning, match="connected components"):
-        sc2 = KNNSpectralClustering(2, n_neighbors=3, random_state=0).fit(X)
+        sc2 = KNNSpectralClustering(
+            2, n_neighbors=3, connect_components=False, random_state=0
+        ).fit(X)
     assert np.all(np.isfinite(sc2.embedding_))
     assert np.all(np.isfinite(sc2.predict_proba(X)))
 
@@ -195,7 +200,7 @@ def test_disconnected_graph_arpack_no_nan():
     rng = np.random.RandomState(0)
     X = np.vstack([rng.normal(c * 100.0, 0.1, size=(600, 2)) for c in range(3)])
     y = np.repeat(np.arange(3), 600)
-    sc = KNNSpectralClustering(3, n_neighbors=5, random_state=0).fit(X)
+    sc = KNNSpectralClustering(3, n_neighbors=5, connect_components=False, random_state=0).fit(X)
     assert sc.n_connected_components_ == 3
     np.testing.assert_allclose(sc.eigenvalues_[:3], 1.0, atol=1e-8)
     assert np.all(np.isfinite(sc.embedding_))

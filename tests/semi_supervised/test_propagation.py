@@ -32,7 +32,9 @@ def digits():
 
 def _expected_failed(est):
     failed = dict(SEMI_SUPERVISED_EXPECTED_FAILED_CHECKS)
-    if isinstance(est, KNNLabelPropagation):
+    if isinstance(est, (KNNLabelPropagation, PoissonLearning)):
+        # PoissonLearning: with every row labelled, solver="auto" picks the
+        # clamped (reweighted Laplace) solve, which has no unknowns either
         failed["check_non_transformer_estimators_n_iter"] = (
             "with every row labelled (as in the check) there is nothing to solve, "
             "so n_iter_ is honestly 0"
@@ -183,8 +185,9 @@ def test_unlabelled_component_gets_prior(Est):
     c1 = np.flatnonzero(y_true == 1)
     y[c0[:3]] = 0
     y[c1[:1]] = 1  # class frequencies among labels: 0.75 / 0.25
+    kw = {"class_prior": "labeled"} if Est is PoissonLearning else {}
     with pytest.warns(UserWarning, match="without any labelled row"):
-        model = Est(n_neighbors=5).fit(X, y)
+        model = Est(n_neighbors=5, connect_components=False, **kw).fit(X, y)
     third = y_true == 2
     np.testing.assert_array_equal(model.unreached_mask_, third)
     assert model.n_components_ >= 3
@@ -381,3 +384,29 @@ def test_after_gmvae_latent():
     proba = pipe.predict_proba(X)
     np.testing.assert_allclose(proba.sum(1), 1)
     assert pipe.score(X, y) > 0.8
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+def test_components_without_labels_are_joined_by_default(Est):
+    # issue 11 (2): rows in components without a label used to get the class
+    # prior; by default each such component is bridged to its nearest row
+    X, y_true = make_blobs(
+        90, centers=[[0, 0], [50, 0], [0, 50]], cluster_std=1.0, random_state=0
+    )
+    y = np.full(90, -1)
+    y[np.flatnonzero(y_true == 0)[:3]] = 0
+    y[np.flatnonzero(y_true == 1)[:1]] = 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        model = Est(n_neighbors=5).fit(X, y)
+    assert not model.unreached_mask_.any()
+    # blobs 0 and 1 hold labels and stay apart; only blob 2 is bridged
+    assert model.n_components_ == 2
+    assert model.bridges_.shape[1] == 2 and model.bridges_.shape[0] >= 1
+    third = y_true == 2
+    # the third blob (nearer to blob 0 at (0, 0) than to blob 1 at (50, 0))
+    # now takes the label that reaches it through the bridge, not the prior
+    assert np.all(model.transduction_[third] == 0)
+    assert np.isfinite(model.label_distributions_).all()
+    # every bridge starts in the third blob
+    assert np.all(third[model.bridges_[:, 0]])

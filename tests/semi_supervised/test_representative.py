@@ -152,3 +152,27 @@ def test_representative_beats_random_on_unbalanced_blobs():
         hits_rep.append(len(set(y[rep])))
         hits_rand.append(len(set(y[rand])))
     assert min(hits_rep) >= 3 and np.mean(hits_rep) > np.mean(hits_rand) + 1
+
+
+def test_default_is_spectral_for_ten_labels_and_covers_the_digits():
+    # issue 11 (5): k-means representatives missed a class on MNIST; the
+    # default for >= 10 labels is spectral clusters of the kNN graph, which is
+    # not told the number of classes (the budget sets the number of clusters)
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    covered = {}
+    for method in ("auto", "spectral", "kmeans"):
+        idx = select_representatives(X, 10, method=method, random_state=0)
+        _check_indices(idx, 10, X.shape[0])
+        covered[method] = len(set(y[idx].tolist()))
+    assert covered["auto"] == covered["spectral"]
+    # measured over random_state 0-4: spectral 10 digits every time, k-means 9/9/10/10/9
+    assert covered["spectral"] == 10
+    assert covered["kmeans"] <= covered["spectral"]
+
+
+def test_method_is_validated():
+    X, _ = _blobs()
+    with pytest.raises(ValueError, match="method"):
+        select_representatives(X, 4, method="nope")

@@ -1,8 +1,10 @@
 """Sparse, symmetric, weighted k-nearest-neighbour graphs in O(n * k) memory.
 
-The graph is the input of the propagation estimators in
-:mod:`sklearn_fewlabel.semi_supervised._propagation` and can be used on its own
-through :func:`knn_graph`.
+The graph is the input of the propagation estimators
+(:mod:`sklearn_fewlabel.semi_supervised`), of
+:class:`~sklearn_fewlabel.cluster.KNNSpectralClustering` and of the selection
+tools, and can be used on its own through :func:`knn_graph` (also importable
+from :mod:`sklearn_fewlabel.semi_supervised`, its former home).
 
 Neighbour search backends (``algorithm``):
 
@@ -192,9 +194,12 @@ class _KNNIndex:
         for _ in range(8):
             lab = self._assign(Xs, C)
             sums = torch.zeros_like(C).index_add_(0, lab, Xs)
-            counts = torch.bincount(lab, minlength=n_cells).to(Xs.dtype)
-            keep = counts > 0
-            C = sums[keep] / counts[keep].unsqueeze(1)
+            counts = torch.bincount(lab, minlength=C.shape[0]).to(Xs.dtype)
+            # a cell that lost all its rows (duplicates, ties) keeps its centre:
+            # dropping it here would desynchronise C from the next bincount
+            C = torch.where(
+                (counts > 0).unsqueeze(1), sums / counts.clamp_min(1).unsqueeze(1), C
+            )
         labels = self._assign(X, C)
         counts = torch.bincount(labels, minlength=C.shape[0])
         keep = counts > 0
@@ -388,13 +393,28 @@ def _drop_self(d, i, k):
     return d, i
 
 
-def _local_scale(dist, local_scale):
-    """Distance to the ``local_scale``-th neighbour (1-based), floored above 0."""
+def _local_scale(dist, local_scale, fallback=None):
+    """Each row's bandwidth: distance to its ``local_scale``-th neighbour (1-based).
+
+    Exact duplicates and ties must not make a bandwidth 0 (every edge to such
+    a row would then get weight 0 and cut it off the graph): where the
+    ``local_scale``-th distance is 0, the row's largest neighbour distance is
+    used; where all its neighbours are at distance 0 (more copies of the row
+    than neighbours), ``fallback`` (the training rows' median positive
+    bandwidth) or, without it, the median of the others. Never 0, never NaN.
+    """
     j = min(local_scale, dist.shape[1]) - 1
     sigma = dist[:, j].copy()
-    pos = dist[dist > 0]
-    floor = (pos.min() if pos.size else 1.0) * 1e-3
-    return np.maximum(sigma, floor)
+    zero = sigma <= 0
+    if zero.any():
+        sigma[zero] = dist[zero].max(axis=1)
+        zero = sigma <= 0
+        if zero.any():
+            if fallback is None:
+                pos = sigma[sigma > 0]
+                fallback = float(np.median(pos)) if pos.size else 1.0
+            sigma[zero] = fallback
+    return sigma
 
 
 def _edge_weights(dist, ind, weight, sigma_q, sigma_b, gamma):
@@ -520,7 +540,7 @@ def knn_graph(
     Examples
     --------
     >>> import numpy as np
-    >>> from sklearn_fewlabel.semi_supervised import knn_graph
+    >>> from sklearn_fewlabel.neighbors import knn_graph
     >>> X = np.array([[0.0], [1.0], [2.0], [10.0], [11.0]])
     >>> W = knn_graph(X, n_neighbors=1, weight="connectivity", symmetrize="max")
     >>> W.toarray()
@@ -584,6 +604,97 @@ def _build_graph(
     return _assemble(dist, ind, w, symmetrize), kernel
 
 
+# A bridge weighs at least this fraction of the graph's weakest edge: never 0
+# (rows stay reached), yet weak enough that spectral clustering still sees the
+# gap (with 1.0, two groups of duplicated rows joined by one bridge were no
+# longer separated).
+_BRIDGE_FLOOR = 0.01
+
+
+def _join_components(X, W, kernel, *, metric="euclidean", must_reach=None, n_jobs=None):
+    """Bridge the connected components of ``W`` by their shortest gaps.
+
+    Borůvka-style rounds: each component to be joined gets one edge from its
+    row nearest to any row outside it (exact search, ``metric``) to that row,
+    then components are recomputed. With ``must_reach`` (a boolean mask, e.g.
+    the labelled rows), only components holding none of those rows are
+    joined, until every component holds one; otherwise every component but
+    the largest, until the graph is connected. Each round at least halves the
+    number of components to join. Cost per round: distances from the rows of
+    the components to join to all rows (chunked, bounded memory).
+
+    A bridge ``(i, j)`` gets the graph's kernel weight for the distance
+    ``d_ij`` (self-tuning: ``exp(-d_ij**2 / (s_i s_j))``), floored at the
+    smallest positive weight of ``W`` times ``_BRIDGE_FLOOR``, so that it
+    never vanishes.
+
+    Returns
+    -------
+    W : csr_matrix
+        ``W`` with the bridges added (a new matrix; ``W`` is unchanged).
+    bridges : ndarray of shape (n_bridges, 2)
+        The rows joined, one bridge per row ``(i, j)`` with ``i`` in the
+        component that was joined.
+    """
+    from scipy.sparse.csgraph import connected_components
+    from sklearn.metrics import pairwise_distances_chunked
+
+    n = W.shape[0]
+    if must_reach is not None and not np.any(must_reach):
+        return W, np.empty((0, 2), dtype=np.int64)
+    w_floor = _BRIDGE_FLOOR * (float(W.data[W.data > 0].min()) if np.any(W.data > 0) else 1.0)
+    bridges = []
+    while True:
+        n_cc, comp = connected_components(W, directed=False)
+        if n_cc == 1:
+            break
+        if must_reach is not None:
+            todo = np.bincount(comp[must_reach], minlength=n_cc) == 0
+        else:
+            todo = np.ones(n_cc, dtype=bool)
+            todo[np.argmax(np.bincount(comp, minlength=n_cc))] = False
+        if not todo.any():
+            break
+        rows = np.flatnonzero(todo[comp])
+        best_j = np.empty(rows.shape[0], dtype=np.int64)
+        best_d = np.empty(rows.shape[0])
+        start = 0
+
+        def nearest_outside(D, s):
+            q = rows[s : s + D.shape[0]]
+            D = np.where(comp[q][:, None] == comp[None, :], np.inf, D)
+            j = np.argmin(D, axis=1)
+            return j, D[np.arange(D.shape[0]), j]
+
+        for j, d in pairwise_distances_chunked(
+            X[rows], X, reduce_func=nearest_outside, metric=metric, n_jobs=n_jobs
+        ):
+            best_j[start : start + j.shape[0]] = j
+            best_d[start : start + j.shape[0]] = d
+            start += j.shape[0]
+        # per component to join: its row with the shortest gap
+        order = np.lexsort((best_d, comp[rows]))
+        first = np.ones(order.shape[0], dtype=bool)
+        first[1:] = comp[rows][order][1:] != comp[rows][order][:-1]
+        pick = order[first]
+        i_new, j_new, d_new = rows[pick], best_j[pick], best_d[pick]
+        w = kernel.weights(d_new[:, None], j_new[:, None], kernel.sigma_[i_new])[:, 0]
+        w = np.maximum(w, w_floor)
+        B = sp.csr_matrix(
+            (np.concatenate([w, w]), (np.r_[i_new, j_new], np.r_[j_new, i_new])), shape=(n, n)
+        )
+        # a pair of components that chose each other gives the same edge twice
+        W = sp.csr_matrix(W.maximum(B))
+        pairs = np.c_[i_new, j_new]
+        # a pair of components may choose the same edge from both sides: keep one
+        _, first = np.unique(np.sort(pairs, axis=1), axis=0, return_index=True)
+        bridges.append(pairs[np.sort(first)])
+    W.sort_indices()
+    if not bridges:
+        return W, np.empty((0, 2), dtype=np.int64)
+    return W, np.concatenate(bridges).astype(np.int64)
+
+
 class _GraphKernel:
     """Weights from new rows to their nearest training rows (same kernel)."""
 
@@ -593,6 +704,7 @@ class _GraphKernel:
         self.weight = weight
         self.local_scale = local_scale
         self.sigma_ = _local_scale(train_dist, local_scale)
+        self.sigma_fallback_ = float(np.median(self.sigma_))
         self.gamma_ = _default_gamma(train_dist) if gamma is None else gamma
 
     def weights(self, dist, ind, sigma_q):
@@ -605,7 +717,7 @@ class _GraphKernel:
         every row has a positive total weight.
         """
         dist, ind = self.index.kneighbors(X, self.n_neighbors)
-        w = self.weights(dist, ind, _local_scale(dist, self.local_scale))
+        w = self.weights(dist, ind, _local_scale(dist, self.local_scale, self.sigma_fallback_))
         zero = w.sum(1) <= 0
         if zero.any():
             w[zero] = 1.0

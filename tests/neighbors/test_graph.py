@@ -4,8 +4,8 @@ import scipy.sparse as sp
 from sklearn.datasets import load_digits, make_blobs
 from sklearn.neighbors import NearestNeighbors
 
-from sklearn_fewlabel.semi_supervised import knn_graph
-from sklearn_fewlabel.semi_supervised._graph import _KNNIndex
+from sklearn_fewlabel.neighbors import knn_graph
+from sklearn_fewlabel.neighbors._graph import _KNNIndex
 
 
 @pytest.fixture(scope="module")
