@@ -73,6 +73,22 @@ def _stratified_indices(y_l, n, rng):
     return np.sort(np.concatenate(chosen)) if chosen else np.array([], dtype=int)
 
 
+def _warn_missing_classes(y, labeled, keep):
+    """Warn when classes of ``y`` got no label: they can never be predicted."""
+    classes, counts = np.unique(y[labeled], return_counts=True)
+    missing = np.setdiff1d(classes, np.unique(y[keep]))
+    if missing.size:
+        share = counts[np.isin(classes, missing)].sum() / counts.sum()
+        warnings.warn(
+            f"mask_labels: {missing.size} of {classes.size} classes got no label "
+            f"({missing.tolist()}, {share:.0%} of the labelled rows); no estimator can "
+            "predict a class it has never seen. Raise n_labeled, use "
+            'strategy="stratified" or "representative", or choose the rows to label '
+            "with select_representatives.",
+            UserWarning,
+        )
+
+
 def mask_labels(y, n_labeled, *, strategy="stratified", X=None, random_state=None):
     """Keep ``n_labeled`` labels of ``y`` and set all others to ``-1``.
 
@@ -146,6 +162,8 @@ def mask_labels(y, n_labeled, *, strategy="stratified", X=None, random_state=Non
     keep = np.asarray(keep, dtype=int)
     if keep.size and not labeled[keep].all():
         raise ValueError("the strategy chose rows that have no label.")
+    if strategy != "stratified":  # stratified warns itself, before drawing
+        _warn_missing_classes(y, labeled, keep)
     out = y.copy() if y.dtype.kind in "iO" else y.astype(object)
     if out.dtype.kind not in "iO":
         out = out.astype(object)

@@ -184,7 +184,15 @@ def check_partially_labeled(
                 "least one labelled row is needed."
             )
         return y_arr, labeled, y_arr[:0]
-    check_classification_targets(y_arr[labeled])
+    with warnings.catch_warnings():
+        # one label per class is this library's main use case, not a mistake:
+        # scikit-learn's "more than 50% of the number of samples" warning
+        # (meant for regression targets passed to a classifier) would fire
+        # on every fit with 1 label per class
+        warnings.filterwarnings(
+            "ignore", message="The number of unique classes is greater than 50%"
+        )
+        check_classification_targets(y_arr[labeled])
     classes = np.unique(y_arr[labeled])
     if warn_single_class and classes.shape[0] == 1:
         warnings.warn(
