@@ -34,6 +34,8 @@ import numbers
 import numpy as np
 import scipy.sparse as sp
 import torch
+from scipy.sparse.csgraph import connected_components
+from sklearn.metrics import pairwise_distances_chunked
 from sklearn.neighbors import NearestNeighbors
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
@@ -636,9 +638,6 @@ def _join_components(X, W, kernel, *, metric="euclidean", must_reach=None, n_job
         The rows joined, one bridge per row ``(i, j)`` with ``i`` in the
         component that was joined.
     """
-    from scipy.sparse.csgraph import connected_components
-    from sklearn.metrics import pairwise_distances_chunked
-
     n = W.shape[0]
     if must_reach is not None and not np.any(must_reach):
         return W, np.empty((0, 2), dtype=np.int64)
