@@ -586,11 +586,47 @@ def _build_graph(
     algorithm_params=None,
 ):
     """Graph and a fitted :class:`_GraphKernel` (for new rows); X validated."""
+    graphs, _ = _build_graphs(
+        X,
+        ks=(n_neighbors,),
+        weight=weight,
+        local_scale=local_scale,
+        gamma=gamma,
+        symmetrize=symmetrize,
+        algorithm=algorithm,
+        metric=metric,
+        random_state=random_state,
+        n_jobs=n_jobs,
+        algorithm_params=algorithm_params,
+    )
+    return graphs[n_neighbors]
+
+
+def _build_graphs(
+    X,
+    *,
+    ks,
+    weight,
+    local_scale,
+    gamma,
+    symmetrize,
+    algorithm,
+    metric,
+    random_state,
+    n_jobs,
+    algorithm_params=None,
+):
+    """Graphs for several ``n_neighbors`` from ONE neighbour search.
+
+    Returns ``({k: (W, kernel)}, (dist, ind))`` with ``dist, ind`` the
+    ``max(ks)`` nearest neighbours of every row (the ``k``-graph uses their
+    first ``k`` columns).
+    """
     n = X.shape[0]
-    if n_neighbors >= n:
+    k_max = max(ks)
+    if k_max >= n:
         raise ValueError(
-            f"n_neighbors={n_neighbors} must be smaller than the number of samples "
-            f"({n})."
+            f"n_neighbors={k_max} must be smaller than the number of samples ({n})."
         )
     index = _KNNIndex(
         algorithm=algorithm,
@@ -598,18 +634,22 @@ def _build_graph(
         algorithm_params=algorithm_params,
         random_state=random_state,
         n_jobs=n_jobs,
-    ).fit(X, n_neighbors)
-    dist, ind = index.kneighbors(None, n_neighbors)
+    ).fit(X, k_max)
+    dist, ind = index.kneighbors(None, k_max)
     index._train_ind = torch.from_numpy(ind)
-    kernel = _GraphKernel(index, n_neighbors, weight, local_scale, gamma, dist)
-    w = kernel.weights(dist, ind, kernel.sigma_)
-    return _assemble(dist, ind, w, symmetrize), kernel
+    graphs = {}
+    for k in ks:
+        d, i = dist[:, :k], ind[:, :k]
+        kernel = _GraphKernel(index, k, weight, local_scale, gamma, d)
+        graphs[k] = (_assemble(d, i, kernel.weights(d, i, kernel.sigma_), symmetrize), kernel)
+    return graphs, (dist, ind)
 
 
-# A bridge weighs at least this fraction of the graph's weakest edge: never 0
-# (rows stay reached), yet weak enough that spectral clustering still sees the
-# gap (with 1.0, two groups of duplicated rows joined by one bridge were no
-# longer separated).
+# A bridge weighs at least this fraction of the graph's median edge weight:
+# never 0 (rows stay reached; a fraction of the weakest edge underflowed to 0
+# where that edge was itself ~1e-323), yet weak enough that spectral clustering
+# still sees the gap (with a full-weight bridge, two groups of duplicated rows
+# were no longer separated).
 _BRIDGE_FLOOR = 0.01
 
 
@@ -626,9 +666,9 @@ def _join_components(X, W, kernel, *, metric="euclidean", must_reach=None, n_job
     the components to join to all rows (chunked, bounded memory).
 
     A bridge ``(i, j)`` gets the graph's kernel weight for the distance
-    ``d_ij`` (self-tuning: ``exp(-d_ij**2 / (s_i s_j))``), floored at the
-    smallest positive weight of ``W`` times ``_BRIDGE_FLOOR``, so that it
-    never vanishes.
+    ``d_ij`` (self-tuning: ``exp(-d_ij**2 / (s_i s_j))``), floored at
+    ``_BRIDGE_FLOOR`` times the median edge weight of ``W``, so that it never
+    vanishes.
 
     Returns
     -------
@@ -641,12 +681,15 @@ def _join_components(X, W, kernel, *, metric="euclidean", must_reach=None, n_job
     n = W.shape[0]
     if must_reach is not None and not np.any(must_reach):
         return W, np.empty((0, 2), dtype=np.int64)
-    w_floor = _BRIDGE_FLOOR * (float(W.data[W.data > 0].min()) if np.any(W.data > 0) else 1.0)
+    pos = W.data[W.data > 0]
+    w_floor = _BRIDGE_FLOOR * (float(np.median(pos)) if pos.size else 1.0)
     bridges = []
+    last = None
     while True:
         n_cc, comp = connected_components(W, directed=False)
-        if n_cc == 1:
+        if n_cc == 1 or n_cc == last:  # (second test: never loop without progress)
             break
+        last = n_cc
         if must_reach is not None:
             todo = np.bincount(comp[must_reach], minlength=n_cc) == 0
         else:
