@@ -18,6 +18,7 @@ from .model_selection import (
 )
 from .semi_supervised import (
     ClusterLabelDecoder,
+    FewLabelClassifier,
     KNNLabelPropagation,
     KNNLabelSpreading,
     PoissonLearning,
@@ -33,6 +34,7 @@ __all__ = [
     "UNLABELED",
     "ClusterLabelDecoder",
     "DeskewImages",
+    "FewLabelClassifier",
     "GMVAEClusterer",
     "GradientHistogramFeatures",
     "KNNLabelPropagation",

@@ -1,6 +1,7 @@
 """Semi-supervised classifiers: cluster decoding, pseudo-labelling, graphs."""
 
 from ._cluster_decoder import ClusterLabelDecoder
+from ._fewlabel import FewLabelClassifier
 from ..neighbors._graph import knn_graph
 from ._propagation import KNNLabelPropagation, KNNLabelSpreading, PoissonLearning
 from ._pseudo_label import PseudoLabelClassifier
@@ -8,6 +9,7 @@ from ._representative import select_representatives
 
 __all__ = [
     "ClusterLabelDecoder",
+    "FewLabelClassifier",
     "KNNLabelPropagation",
     "KNNLabelSpreading",
     "PoissonLearning",

@@ -191,10 +191,8 @@ class _BaseKNNPropagation(SemiSupervisedClassifierMixin, BaseEstimator, metaclas
             raise ValueError(
                 f"{name} needs at least 2 samples to build a graph; got n_samples={n}."
             )
-        self.classes_ = classes
         k = min(self.n_neighbors, n - 1)
-        self.n_neighbors_ = k
-        W, self._kernel = _build_graph(
+        W, kernel = _build_graph(
             X,
             n_neighbors=k,
             weight=self.weight,
@@ -207,6 +205,16 @@ class _BaseKNNPropagation(SemiSupervisedClassifierMixin, BaseEstimator, metaclas
             random_state=self.random_state,
             n_jobs=self.n_jobs,
         )
+        return self._fit_graph(X, y, labeled, classes, W, kernel)
+
+    def _fit_graph(self, X, y, labeled, classes, W, kernel):
+        """Propagate on a built graph (``X``, ``y`` validated); shared by ``fit``
+        and :class:`FewLabelClassifier`, which builds one graph for many fits."""
+        name = type(self).__name__
+        n = X.shape[0]
+        self.classes_ = classes
+        self.n_neighbors_ = kernel.n_neighbors
+        self._kernel = kernel
         y_idx = np.full(n, -1, dtype=np.int64)
         y_idx[labeled] = np.searchsorted(classes, y[labeled])
         n_classes = classes.shape[0]

@@ -480,9 +480,16 @@ class PseudoLabelClassifier(SemiSupervisedClassifierMixin, MetaEstimatorMixin, B
         n = X.shape[0]
         if n < 2:
             return None
-        W = knn_graph(
-            X, n_neighbors=min(self.n_neighbors, n - 1), weight="connectivity", symmetrize="max"
-        )
+        # FewLabelClassifier sets ``_shared_graph`` on its private copy: the
+        # same connectivity graph, taken from its one neighbour search
+        W = getattr(self, "_shared_graph", None)
+        if W is None:
+            W = knn_graph(
+                X,
+                n_neighbors=min(self.n_neighbors, n - 1),
+                weight="connectivity",
+                symmetrize="max",
+            )
         deg = np.asarray(W.sum(axis=1)).ravel()
         deg[deg == 0] = 1.0
         return sp.diags(1.0 / deg) @ W

@@ -1,0 +1,152 @@
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_digits, make_blobs, make_moons
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from sklearn_fewlabel import (
+    FewLabelClassifier,
+    LabelBudget,
+    LabeledStratifiedKFold,
+    PoissonLearning,
+    label_budget_curve,
+)
+from sklearn_fewlabel.semi_supervised._fewlabel import _fold_ids
+from sklearn_fewlabel.utils._testing import SEMI_SUPERVISED_EXPECTED_FAILED_CHECKS
+
+
+def _partial(y, per_class, seed=0):
+    rng = np.random.RandomState(seed)
+    y_part = np.full_like(y, -1)
+    for c in np.unique(y):
+        y_part[rng.choice(np.flatnonzero(y == c), per_class, replace=False)] = c
+    return y_part
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, y = load_digits(return_X_y=True)
+    return StandardScaler().fit_transform(X), y
+
+
+@parametrize_with_checks(
+    [FewLabelClassifier(n_neighbors=(3,), cv=2, random_state=0)],
+    expected_failed_checks=lambda est: dict(SEMI_SUPERVISED_EXPECTED_FAILED_CHECKS),
+)
+def test_sklearn_compatible(estimator, check):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        check(estimator)
+
+
+def test_fold_ids_keep_a_label_of_every_class_in_every_fold():
+    rng = np.random.RandomState(0)
+    y = np.array([0] * 1 + [1] * 2 + [2] * 7)
+    folds = _fold_ids(y, 5, rng)
+    assert folds[y == 0][0] == -1  # a single label is never held out
+    for f in np.unique(folds[folds >= 0]):
+        train = folds != f
+        assert set(y[train]) == {0, 1, 2}
+    # 7 labels over 5 folds: every fold used; 2 labels: two different folds
+    assert set(folds[y == 2]) == set(range(5))
+    assert len(set(folds[y == 1])) == 2
+
+
+def test_estimate_uses_labelled_rows_only_and_results_are_inspectable(digits):
+    X, y = digits
+    y_part = _partial(y, 5)
+    clf = FewLabelClassifier(random_state=0).fit(X, y_part)
+    res = clf.cv_results_
+    names = list(res["candidate"])
+    assert names == [
+        "poisson_k10", "poisson_k20", "spreading_k10", "spreading_k20", "pseudo_label", "logistic"
+    ]
+    assert clf.selection_ == "estimate"
+    assert res["n_test"][0] == 50 - 0  # every labelled row is held out once (5 per class)
+    best = names.index(clf.best_candidate_)
+    assert res["rank_test_score"][best] == 1
+    assert res["mean_test_score"][best] == np.nanmax(res["mean_test_score"])
+    assert {f"split{i}_test_score" for i in range(5)} <= set(res)
+    # changing the labels of unlabelled rows (their truth) cannot change the choice
+    y_other = y_part.copy()
+    clf2 = FewLabelClassifier(random_state=0).fit(X, y_other)
+    np.testing.assert_array_equal(clf2.cv_results_["mean_test_score"], res["mean_test_score"])
+    assert clf.score(X, y) > 0.88
+    assert clf.predict_proba(X[:5]).shape == (5, 10)
+    np.testing.assert_array_equal(clf.predict(X[:20]), clf.best_estimator_.predict(X[:20]))
+
+
+def test_one_label_per_class_takes_poisson_by_rule(digits):
+    X, y = digits
+    clf = FewLabelClassifier(random_state=0).fit(X, _partial(y, 1))
+    assert clf.selection_ == "one label per class"
+    assert clf.best_candidate_ == "poisson_k10"
+    assert isinstance(clf.best_estimator_, PoissonLearning)
+    assert np.isnan(clf.cv_results_["mean_test_score"]).all()
+
+
+def test_falls_back_to_logistic_when_the_graph_does_not_help():
+    # two classes separated by a plane, but each class is made of many tiny
+    # far-apart islands: the kNN graph only links rows of one island, so the
+    # labels cannot travel; logistic regression finds the plane
+    rng = np.random.RandomState(0)
+    centres = rng.uniform(-20, 20, size=(60, 2))
+    X = np.repeat(centres, 10, axis=0) + rng.normal(0, 0.05, size=(600, 2))
+    y = (X[:, 0] > 0).astype(int)
+    y_part = _partial(y, 15)
+    clf = FewLabelClassifier(candidates=["poisson", "logistic"], random_state=0).fit(X, y_part)
+    assert clf.best_candidate_ == "logistic"
+    lr = LogisticRegression(max_iter=1000).fit(X[y_part != -1], y[y_part != -1])
+    assert clf.score(X, y) >= lr.score(X, y) - 1e-12
+
+
+def test_prefers_the_graph_on_moons():
+    X, y = make_moons(600, noise=0.08, random_state=0)
+    clf = FewLabelClassifier(random_state=0).fit(X, _partial(y, 5))
+    assert clf.best_candidate_ != "logistic"
+    assert clf.score(X, y) > 0.97
+
+
+def test_candidates_subset_and_validation(digits):
+    X, y = digits
+    clf = FewLabelClassifier(candidates=["logistic"], random_state=0).fit(X, _partial(y, 3))
+    assert clf.best_candidate_ == "logistic" and not hasattr(clf, "_graphs")
+    with pytest.raises(ValueError, match="candidates must be a non-empty subset"):
+        FewLabelClassifier(candidates=["svm"]).fit(X, _partial(y, 3))
+
+
+def test_string_labels_and_no_mutation():
+    X, y = make_blobs(200, centers=3, random_state=0)
+    names = np.array(["cat", "dog", "eel"], dtype=object)[y]
+    y_part = names.copy()
+    y_part[np.arange(200) % 20 != 0] = -1
+    before = y_part.copy()
+    clf = FewLabelClassifier(random_state=0).fit(X, y_part)
+    assert list(y_part) == list(before)
+    assert set(clf.predict(X)) <= {"cat", "dog", "eel"}
+    assert clf.score(X, names) > 0.8  # measured 0.84 (overlapping blobs)
+
+
+def test_composes_with_pipeline_search_budget_curve_and_pickle(digits):
+    X, y = digits
+    X, y = X[:600], y[:600]
+    pipe = make_pipeline(StandardScaler(), FewLabelClassifier(cv=3, random_state=0))
+    y_part = _partial(y, 4)
+    search = GridSearchCV(
+        pipe, {"fewlabelclassifier__n_neighbors": [(10,), (15,)]}, cv=LabeledStratifiedKFold(2)
+    ).fit(X, y_part)
+    assert search.best_score_ > 0.7
+    budget = LabelBudget(FewLabelClassifier(cv=3, random_state=0), n_labeled=40, random_state=0)
+    assert budget.fit(X, y).score(X, y) > 0.7
+    curve = label_budget_curve(
+        FewLabelClassifier(cv=3, random_state=0), X, y, budgets=[20, 40], n_repeats=1, cv=2
+    )
+    assert curve is not None
+    clf = pickle.loads(pickle.dumps(search.best_estimator_))
+    np.testing.assert_array_equal(clf.predict(X), search.best_estimator_.predict(X))
