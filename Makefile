@@ -7,7 +7,7 @@ PIP    := $(PY) -m pip --disable-pip-version-check
 INSTALL := $(PIP) install -c constraints.txt
 PYTEST_ARGS ?= -n 2
 
-.PHONY: test demo demo-quick bench bench-robustness docs clean
+.PHONY: test demo demo-quick bench bench-robustness bench-suite docs clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -58,10 +58,17 @@ bench: $(VENV)/.bench-ok
 	$(PY) benchmarks/bench_budget_hgb.py
 	$(PY) benchmarks/bench_decoding_sweep.py
 	$(PY) benchmarks/bench_robustness.py
+	$(PY) benchmarks/bench_suite.py
+	$(PY) benchmarks/bench_fewlabel_mnist.py
 
 # Issue 11's numbers (README "Robustness"): MNIST features, 8 small datasets, duplicates (~25 min).
 bench-robustness: $(VENV)/.bench-ok
 	$(PY) benchmarks/bench_robustness.py
+
+# Issue 12's suite: 13 offline datasets x 1/3/10 labels per class x 5 seeds (~10 min, 1 core).
+bench-suite: $(VENV)/.bench-ok
+	$(PY) benchmarks/bench_suite.py
+	$(PY) benchmarks/bench_fewlabel_mnist.py
 
 docs: $(VENV)/.docs-ok
 	$(VENV)/bin/sphinx-build -W --keep-going -b html docs docs/_build/html

@@ -57,6 +57,7 @@ from sklearn_fewlabel.model_selection import (  # noqa: E402
 )
 from sklearn_fewlabel.semi_supervised import (  # noqa: E402
     ClusterLabelDecoder,
+    FewLabelClassifier,
     KNNLabelSpreading,
     PoissonLearning,
     select_representatives,
@@ -104,7 +105,10 @@ def methods(quick, gmvae=None):
             ("ClusterLabelDecoder(GMVAEClusterer(10, init='spectral')), fitted once", "ours",
              ClusterLabelDecoder(FrozenEstimator(gmvae), refit_clusterer=False), "stratified"),
         ]
-    return gmvae_rows + [
+    return [
+        ("FewLabelClassifier (picks its method from the labels)", "ours",
+         FewLabelClassifier(algorithm=alg, random_state=0), "stratified"),
+    ] + gmvae_rows + [
         ("PoissonLearning", "ours", PoissonLearning(algorithm=alg, random_state=0), "stratified"),
         ("KNNLabelSpreading", "ours", KNNLabelSpreading(algorithm=alg, random_state=0), "stratified"),
         ("ClusterLabelDecoder(KNNSpectralClustering(10))", "ours",
