@@ -67,9 +67,13 @@ class FewLabelClassifier(SemiSupervisedClassifierMixin, BaseEstimator):
     a class with a single label are never held out). Each candidate is fitted
     with a fold's labels hidden (set to ``-1``; the graph candidates predict
     the hidden rows transductively, as they would the unlabelled rows) and
-    scored on them; the scores of all folds are pooled. The best mean wins;
-    ties go to the earlier candidate in ``("poisson", "spreading",
-    "pseudo_label", "logistic")`` order, graph size ascending.
+    scored on them; the scores of all folds are pooled. The choice follows
+    the one-standard-error rule (Breiman et al., 1984): the first candidate
+    in ``("poisson", "spreading", "pseudo_label", "logistic")`` order (graph
+    size ascending) whose estimate is within one binomial standard error
+    ``sqrt(p (1 - p) / n_held_out)`` of the best estimate ``p``. With a few
+    dozen held-out rows, smaller differences are noise, and the rule keeps
+    Poisson learning unless another candidate is clearly better.
 
     **One label per class** (no class has two labels): no row can be held out
     without removing its class, so there is no estimate. The rule is then to
@@ -309,7 +313,13 @@ class FewLabelClassifier(SemiSupervisedClassifierMixin, BaseEstimator):
         if fold_list.shape[0]:
             self.selection_ = "estimate"
             mean = np.array([np.mean(scores[c]) for c in names])
-            best = int(np.flatnonzero(mean == mean.max())[0])
+            # one-standard-error rule (Breiman et al.): the first candidate in
+            # preference order within one binomial standard error of the best
+            # estimate; with 30-100 held-out rows, smaller gaps are noise
+            top = mean.max()
+            n_held = n_test[names[int(np.argmax(mean))]]
+            se = np.sqrt(top * (1 - top) / max(n_held, 1))
+            best = int(np.flatnonzero(mean >= top - se - 1e-12)[0])
         else:
             self.selection_ = "one label per class"
             mean = np.full(len(names), np.nan)
