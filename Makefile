@@ -7,7 +7,7 @@ PIP    := $(PY) -m pip --disable-pip-version-check
 INSTALL := $(PIP) install -c constraints.txt
 PYTEST_ARGS ?= -n 2
 
-.PHONY: test demo demo-quick bench bench-robustness bench-suite docs clean
+.PHONY: test demo demo-quick bench bench-robustness bench-suite bench-active docs clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -69,6 +69,11 @@ bench-robustness: $(VENV)/.bench-ok
 bench-suite: $(VENV)/.bench-ok
 	$(PY) benchmarks/bench_suite.py
 	$(PY) benchmarks/bench_fewlabel_mnist.py
+
+# Issue 13: active learning on MNIST (60k pool, cold start) and on the suite (~60 min, 2 cores).
+bench-active: $(VENV)/.bench-ok
+	$(PY) benchmarks/bench_active.py --part choose --seeds 3
+	$(PY) benchmarks/bench_active.py --part all
 
 docs: $(VENV)/.docs-ok
 	$(VENV)/bin/sphinx-build -W --keep-going -b html docs docs/_build/html

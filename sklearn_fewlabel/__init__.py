@@ -3,6 +3,17 @@
 ``-1`` in ``y`` marks an unlabelled row, as in :mod:`sklearn.semi_supervised`.
 """
 
+from .active import (
+    ActiveLearner,
+    ActiveLearningCurveDisplay,
+    AutoSampling,
+    ConsoleOracle,
+    CoverageSampling,
+    DensityWeightedSampling,
+    RandomSampling,
+    UncertaintySampling,
+    active_learning_curve,
+)
 from .cluster import GMVAEClusterer, KNNSpectralClustering
 from .datasets import load_mnist
 from .feature_extraction import DeskewImages, GradientHistogramFeatures
@@ -32,6 +43,15 @@ __version__ = "0.1.0.dev0"
 
 __all__ = [
     "UNLABELED",
+    "ActiveLearner",
+    "ActiveLearningCurveDisplay",
+    "AutoSampling",
+    "ConsoleOracle",
+    "CoverageSampling",
+    "DensityWeightedSampling",
+    "RandomSampling",
+    "UncertaintySampling",
+    "active_learning_curve",
     "ClusterLabelDecoder",
     "DeskewImages",
     "FewLabelClassifier",

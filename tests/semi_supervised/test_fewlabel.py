@@ -155,3 +155,17 @@ def test_composes_with_pipeline_search_budget_curve_and_pickle(digits):
     assert curve is not None
     clf = pickle.loads(pickle.dumps(search.best_estimator_))
     np.testing.assert_array_equal(clf.predict(X), search.best_estimator_.predict(X))
+
+
+@pytest.mark.parametrize("extra", ["propagation", "self_training", "nearest_neighbor"])
+def test_opt_in_candidates_are_estimated_and_usable(digits, extra):
+    X, y = digits
+    y_part = _partial(y, 3)
+    clf = FewLabelClassifier(candidates=["logistic", extra], random_state=0).fit(X, y_part)
+    names = list(clf.cv_results_["candidate"])
+    assert any(n.startswith(extra) for n in names) and "logistic" in names
+    assert np.all(np.isfinite(clf.cv_results_["mean_test_score"]))
+    only = FewLabelClassifier(candidates=[extra], random_state=0).fit(X, y_part)
+    assert only.best_candidate_.startswith(extra)
+    assert only.score(X, y) > 0.6
+    assert only.predict_proba(X[:4]).shape == (4, 10)
