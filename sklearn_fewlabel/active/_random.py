@@ -1,6 +1,5 @@
 """Random sampling: the reference every strategy must beat."""
 
-import numpy as np
 from sklearn.utils import check_random_state
 
 from ._base import BaseQueryStrategy

@@ -5,7 +5,6 @@ import numbers
 import warnings
 
 import numpy as np
-from scipy import sparse
 from scipy.special import logsumexp
 from sklearn.base import (
     BaseEstimator,
