@@ -4,7 +4,6 @@ import numbers
 
 import numpy as np
 from sklearn.base import BaseEstimator
-from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_array
 
 from ..utils import check_partially_labeled
@@ -37,34 +36,6 @@ def _check_query(X, y, batch_size, who, *, exclude=None):
             f"still be queried ({pool.shape[0]}); got {batch_size}."
         )
     return X, y, labeled, pool
-
-
-def _final_model(estimator):
-    """The model that holds the training-row outputs (last step of a pipeline,
-    the chosen candidate of a FewLabelClassifier)."""
-    model = estimator[-1] if isinstance(estimator, Pipeline) else estimator
-    inner = getattr(model, "best_estimator_", None)
-    return inner if inner is not None else model
-
-
-def training_proba(estimator, X, rows):
-    """Class probabilities of training rows ``rows`` from a fitted estimator.
-
-    Transductive models (the graph learners of this library, alone, in a
-    pipeline or chosen by :class:`~sklearn_fewlabel.FewLabelClassifier`) give
-    their ``label_distributions_`` of the rows they were fitted on, which is
-    exact and free; any other classifier is asked ``predict_proba(X[rows])``.
-    """
-    model = _final_model(estimator)
-    dist = getattr(model, "label_distributions_", None)
-    if dist is not None and dist.shape[0] == X.shape[0]:
-        return np.asarray(dist[rows], dtype=np.float64)
-    if not hasattr(estimator, "predict_proba"):
-        raise TypeError(
-            f"{type(estimator).__name__} has no predict_proba: uncertainty sampling "
-            "needs class probabilities."
-        )
-    return np.asarray(estimator.predict_proba(X[rows]), dtype=np.float64)
 
 
 def uncertainty(proba, method):

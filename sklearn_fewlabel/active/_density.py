@@ -7,7 +7,8 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..neighbors import knn_graph
-from ._base import BaseQueryStrategy, training_proba, uncertainty
+from ..utils._models import training_proba
+from ._base import BaseQueryStrategy, uncertainty
 from ._uncertainty import diverse_top
 
 

@@ -12,7 +12,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..utils import check_partially_labeled
 from ._auto import AutoSampling
-from ._base import BaseQueryStrategy, _final_model
+from ..utils._models import final_model
 from ._coverage import CoverageSampling
 from ._density import DensityWeightedSampling
 from ._random import RandomSampling
@@ -52,7 +52,7 @@ def _default_estimator(random_state):
 
 def _predictions(model, X):
     """Predicted class of every training row (transduction when available)."""
-    final = _final_model(model)
+    final = final_model(model)
     t = getattr(final, "transduction_", None)
     if t is not None and t.shape[0] == X.shape[0]:
         return np.asarray(t)

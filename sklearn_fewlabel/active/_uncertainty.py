@@ -7,7 +7,8 @@ from sklearn.cluster import KMeans
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._base import BaseQueryStrategy, training_proba, uncertainty
+from ..utils._models import training_proba
+from ._base import BaseQueryStrategy, uncertainty
 
 
 def diverse_top(X, score, pool, batch_size, pool_factor, rng):

@@ -1,6 +1,7 @@
 """Clusterers that learn from unlabelled data."""
 
-from ._gmvae import GMVAEClusterer, ImageJitter
+from ..neural import ImageJitter  # kept importable from here (it began as the GMVAE's)
+from ._gmvae import GMVAEClusterer
 from ._spectral import KNNSpectralClustering
 
 __all__ = ["GMVAEClusterer", "ImageJitter", "KNNSpectralClustering"]

@@ -5,6 +5,7 @@ from ._fewlabel import FewLabelClassifier
 from ..neighbors._graph import knn_graph
 from ._propagation import KNNLabelPropagation, KNNLabelSpreading, PoissonLearning
 from ._pseudo_label import PseudoLabelClassifier
+from ._student import NetworkStudentClassifier
 from ._representative import select_representatives
 
 __all__ = [
@@ -12,6 +13,7 @@ __all__ = [
     "FewLabelClassifier",
     "KNNLabelPropagation",
     "KNNLabelSpreading",
+    "NetworkStudentClassifier",
     "PoissonLearning",
     "PseudoLabelClassifier",
     "knn_graph",

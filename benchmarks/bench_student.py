@@ -1,0 +1,105 @@
+"""Network student on MNIST (issue 14): does a CNN trained on the graph teacher's labels beat it?
+
+Run: ``python benchmarks/bench_student.py [--configs stratified10,representative10,stratified100]
+[--seeds 5] [--epochs 8] [--threads 2]`` (``make bench-student``).
+
+MNIST 60k train / 10k test, pixels in [0, 1]. Per (config, seed):
+
+- teacher: the library's default teacher (deskew + gradient histograms + PCA-100 features, then
+  PoissonLearning on their kNN graph), fitted on the pixels -- features included in its time;
+- student: ``NetworkStudentClassifier`` with that teacher (so the student's wall time is the
+  whole pipeline: features, teacher and CNN).
+
+Labels: ``stratified`` = ``mask_labels(y, n, random_state=900 + seed)``; ``representative`` =
+``mask_labels(y, n, strategy="representative", X=<teacher features>)``. Test accuracy, wall and
+CPU seconds. Writes ``results/student.json``; ``--report`` prints the README table.
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+import warnings
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "2")
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from sklearn_fewlabel import NetworkStudentClassifier, load_mnist, mask_labels  # noqa: E402
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def run(config, seed, epochs, X, y, Xt, yt):
+    kind = "representative" if config.startswith("representative") else "stratified"
+    n = int(config[len(kind):])
+    if kind == "representative":
+        from bench_robustness import mnist_features
+
+        Z = mnist_features()[0]
+        y_part = mask_labels(y, n, strategy="representative", X=Z, random_state=900 + seed)
+    else:
+        y_part = mask_labels(y, n, random_state=900 + seed)
+    out = {"config": config, "seed": seed, "epochs": epochs,
+           "labels_per_class": np.bincount(y[y_part != -1], minlength=10).tolist()}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        t, c = time.time(), time.process_time()
+        student = NetworkStudentClassifier(max_epochs=epochs, random_state=seed).fit(X, y_part)
+        out["student_wall_s"] = round(time.time() - t, 1)
+        out["student_cpu_s"] = round(time.process_time() - c, 1)
+    teacher = student.teacher_
+    out["teacher_acc"] = round(100 * float(np.mean(teacher.predict(Xt) == yt)), 2)
+    out["teacher_train_acc"] = round(100 * float(np.mean(teacher[-1].transduction_ == y)), 2)
+    out["student_acc"] = round(100 * float(student.score(Xt, yt)), 2)
+    return out
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--configs", default="stratified10,representative10,stratified100")
+    p.add_argument("--seeds", type=int, default=5)
+    p.add_argument("--epochs", type=int, default=8)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--report", action="store_true")
+    args = p.parse_args(argv)
+    path = RESULTS / "student.json"
+    res = json.loads(path.read_text()) if path.exists() else []
+    if not args.report:
+        torch.set_num_threads(args.threads)
+        X, y = load_mnist(subset="train")
+        Xt, yt = load_mnist(subset="test")
+        for config in args.configs.split(","):
+            for seed in range(args.seeds):
+                row = run(config, seed, args.epochs, X, y, Xt, yt)
+                row["threads"] = args.threads
+                res = [r for r in res if (r["config"], r["seed"], r["epochs"], r.get("threads"))
+                       != (config, seed, args.epochs, args.threads)] + [row]
+                path.write_text(json.dumps(res, indent=1))
+                print(row, flush=True)
+    print(report(res))
+
+
+def report(res):
+    lines = ["| labels | epochs | teacher (test %) | student (test %) | whole pipeline wall s |",
+             "|---|---|---|---|---|"]
+    keys = sorted({(r["config"], r["epochs"]) for r in res})
+    for config, epochs in keys:
+        rows = sorted((r for r in res if r["config"] == config and r["epochs"] == epochs),
+                      key=lambda r: r["seed"])
+        t = [r["teacher_acc"] for r in rows]
+        s = [r["student_acc"] for r in rows]
+        w = [r["student_wall_s"] for r in rows]
+        lines.append(
+            f"| {config} | {epochs} | {' / '.join(map(str, t))} (**{np.mean(t):.2f}**) | "
+            f"{' / '.join(map(str, s))} (**{np.mean(s):.2f}**) | {np.mean(w):.0f} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,370 @@
+"""NetworkStudentClassifier: a CNN trained on a graph teacher's labels for every row.
+
+The torch module (:class:`~sklearn_fewlabel.neural.SmallCNN`) and the
+augmentation (:class:`~sklearn_fewlabel.neural.ImageJitter`) live in
+:mod:`sklearn_fewlabel.neural`; this file is the scikit-learn glue, training
+through :mod:`skorch`.
+"""
+
+import numbers
+import warnings
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, _fit_context, clone
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+from skorch import NeuralNet
+from skorch.callbacks import LRScheduler, ProgressBar
+
+from ..base import SemiSupervisedClassifierMixin
+from ..neural import ImageJitter, SmallCNN
+from ..neural._loader import _ArrayLoader
+from ..utils import check_partially_labeled
+from ..utils._models import training_proba
+
+
+class _SoftTargetLoss(torch.nn.Module):
+    """Cross-entropy against a target distribution per row (rows of ``y``)."""
+
+    def forward(self, logits, target):
+        return -(target * torch.log_softmax(logits, dim=1)).sum(dim=1).mean()
+
+
+def default_teacher(image_shape=(28, 28), random_state=None):
+    """The teacher used when none is given: deskew + gradient histograms + PCA-100
+    features, then :class:`PoissonLearning` on their kNN graph (98.6% on MNIST
+    with 10 representative labels; ``benchmarks/bench_robustness.py``)."""
+    from sklearn.decomposition import PCA
+    from sklearn.pipeline import make_pipeline
+
+    from ..feature_extraction import DeskewImages, GradientHistogramFeatures
+    from ._propagation import PoissonLearning
+
+    return make_pipeline(
+        DeskewImages(image_shape=image_shape),
+        GradientHistogramFeatures(image_shape=image_shape),
+        PCA(n_components=100, random_state=random_state),
+        PoissonLearning(),
+    )
+
+
+class NetworkStudentClassifier(SemiSupervisedClassifierMixin, BaseEstimator):
+    """A convolutional student trained on a teacher's labels for all rows.
+
+    ``fit(X, y)`` (image rows, ``-1`` = unlabelled):
+
+    1. fits the ``teacher`` (any estimator that accepts ``-1``; default: image
+       features + :class:`PoissonLearning`) on ``(X, y)``;
+    2. takes its class probabilities for every training row (graph learners
+       give ``label_distributions_``) as targets -- the true one-hot label for
+       labelled rows, the teacher's distribution (``targets="soft"``) or its
+       argmax (``"hard"``) for the others, rows below ``threshold``
+       confidence dropped;
+    3. trains a :class:`~sklearn_fewlabel.neural.SmallCNN` (or ``module``) on
+       them with cross-entropy against the targets and random affine jitter of
+       every mini-batch, AdamW and a cosine learning-rate schedule.
+
+    With ``rounds > 1`` the student's own probabilities (without jitter) become
+    the targets of a fresh student. A student beats its teacher when the
+    teacher's errors are not what a convolutional network trained with
+    augmentation would learn: it cannot fit the graph's scattered mistakes
+    and generalises the majority (see the user guide for measured numbers).
+
+    Parameters
+    ----------
+    teacher : estimator, default=None
+        Semi-supervised estimator taking the same ``X``; ``None``: deskew +
+        gradient-histogram + PCA-100 features and :class:`PoissonLearning`.
+    image_shape : "auto" or tuple of int, default="auto"
+        ``(height, width)`` of one image; rows of ``X`` hold ``channels *
+        height * width`` values in [0, 1]. ``"auto"``: square one-channel
+        images when the row length is a square (784 -> 28x28), else rows as
+        1-pixel-high images. ``X`` may also be ``(n, channels, height,
+        width)``.
+    targets : {"soft", "hard"}, default="soft"
+        Teacher distribution or its argmax for the unlabelled rows.
+    threshold : float, default=0.0
+        Unlabelled rows whose teacher confidence (max probability) is below
+        it are left out of the student's training.
+    module : torch.nn.Module class, default=None
+        Network class called as ``module(n_classes=..., image_shape=...)``;
+        ``None``: :class:`~sklearn_fewlabel.neural.SmallCNN`.
+    max_epochs : int, default=8
+        Training epochs per round.
+    batch_size : int, default=128
+        Mini-batch size.
+    lr : float, default=2e-3
+        AdamW learning rate (cosine-annealed to 0 over the epochs).
+    weight_decay : float, default=5e-4
+        AdamW weight decay.
+    augment : callable or None, default="jitter"
+        Batch augmentation of flattened images; ``"jitter"``:
+        :class:`~sklearn_fewlabel.neural.ImageJitter` of the image shape
+        (one-channel images of at least 4x4 pixels; none otherwise).
+    rounds : int, default=1
+        Teacher -> student rounds.
+    device : str, default="cpu"
+        Torch device, e.g. ``"cuda"``. A fitted model pickles and loads on a
+        CPU-only machine (skorch maps it to the CPU).
+    random_state : int, RandomState instance or None, default=None
+        Seeds torch (weights, shuffling, jitter) and the default teacher.
+    verbose : int, default=0
+        ``>0`` prints skorch's epoch log and a progress bar.
+
+    Attributes
+    ----------
+    teacher_ : estimator
+        The fitted teacher.
+    teacher_proba_ : ndarray of shape (n_samples, n_classes)
+        The teacher's probabilities of the training rows.
+    net_ : skorch.NeuralNet
+        The trained student (last round).
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+    n_pseudo_labeled_ : int
+        Unlabelled rows the student trained on in the last round (those
+        reaching ``threshold``).
+    image_shape_ : tuple of int
+        ``(channels, height, width)`` used.
+    n_features_in_ : int
+        Number of values per row seen in ``fit``.
+
+    See Also
+    --------
+    PseudoLabelClassifier : Self-training with any scikit-learn classifier.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn_fewlabel.semi_supervised import NetworkStudentClassifier, PoissonLearning
+    >>> X, y = load_digits(return_X_y=True)
+    >>> X = X / 16.0                                   # pixels in [0, 1]
+    >>> y_part = np.full_like(y, -1)
+    >>> for c in range(10):
+    ...     y_part[np.flatnonzero(y == c)[:5]] = c
+    >>> student = NetworkStudentClassifier(PoissonLearning(), max_epochs=3,
+    ...                                    random_state=0).fit(X, y_part)  # 64 -> 8x8
+    >>> student.image_shape_
+    (1, 8, 8)
+    >>> student.teacher_proba_.shape
+    (1797, 10)
+    >>> float(student.score(X, y)) > 0.8
+    True
+    """
+
+    _parameter_constraints: dict = {
+        "teacher": [None, HasMethods(["fit"])],
+        "image_shape": [StrOptions({"auto"}), tuple, list],
+        "targets": [StrOptions({"soft", "hard"})],
+        "threshold": [Interval(numbers.Real, 0, 1, closed="both")],
+        "module": [None, type],
+        "max_epochs": [Interval(numbers.Integral, 1, None, closed="left")],
+        "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
+        "lr": [Interval(numbers.Real, 0, None, closed="neither")],
+        "weight_decay": [Interval(numbers.Real, 0, None, closed="left")],
+        "augment": [None, StrOptions({"jitter"}), callable],
+        "rounds": [Interval(numbers.Integral, 1, None, closed="left")],
+        "device": [str, torch.device],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        teacher=None,
+        *,
+        image_shape="auto",
+        targets="soft",
+        threshold=0.0,
+        module=None,
+        max_epochs=8,
+        batch_size=128,
+        lr=2e-3,
+        weight_decay=5e-4,
+        augment="jitter",
+        rounds=1,
+        device="cpu",
+        random_state=None,
+        verbose=0,
+    ):
+        self.teacher = teacher
+        self.image_shape = image_shape
+        self.targets = targets
+        self.threshold = threshold
+        self.module = module
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.augment = augment
+        self.rounds = rounds
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.non_deterministic = self.device != "cpu"
+        return tags
+
+    def _check_X(self, X, reset):
+        """Flattened float32 rows; sets ``image_shape_`` = (channels, height, width) on fit."""
+        shape4 = None
+        if getattr(X, "ndim", 2) == 4:  # (n, c, h, w) images
+            shape4 = tuple(int(v) for v in X.shape[1:])
+            X = np.asarray(X).reshape(X.shape[0], -1)
+        X = validate_data(self, X, dtype=np.float32, reset=reset)
+        d = X.shape[1]
+        if reset:
+            if shape4 is not None:
+                self.image_shape_ = shape4
+            elif self.image_shape == "auto":
+                s = int(round(np.sqrt(d)))
+                self.image_shape_ = (1, s, s) if s * s == d else (1, 1, d)
+            else:
+                h, w = (int(v) for v in self.image_shape)
+                if h * w == 0 or d % (h * w):
+                    raise ValueError(
+                        f"{type(self).__name__}: rows of X hold {d} values; image_shape="
+                        f"{tuple(self.image_shape)} needs a multiple of {h * w} (channels x "
+                        "height x width). Pass flattened images or image_shape='auto'."
+                    )
+                self.image_shape_ = (d // (h * w), h, w)
+        return np.ascontiguousarray(X, dtype=np.float32)
+
+    def _check_device(self):
+        dev = torch.device(self.device)
+        if dev.type == "cuda" and not torch.cuda.is_available():
+            raise ValueError(
+                f"device={self.device!r} was requested but CUDA is not available on this "
+                "machine; use device='cpu'."
+            )
+        return str(dev)
+
+    def _augmenter(self):
+        if self.augment == "jitter":
+            c, h, w = self.image_shape_
+            return None if c != 1 or min(h, w) < 4 else ImageJitter((h, w))
+        return self.augment
+
+    def _train(self, X, T, n_classes):
+        module = SmallCNN if self.module is None else self.module
+        callbacks = [("lr", LRScheduler(policy="CosineAnnealingLR", T_max=self.max_epochs))]
+        if self.verbose:
+            callbacks.append(("progress", ProgressBar()))
+        net = NeuralNet(
+            module,
+            module__n_classes=n_classes,
+            module__image_shape=self.image_shape_[1:],
+            module__in_channels=self.image_shape_[0],
+            criterion=_SoftTargetLoss,
+            optimizer=torch.optim.AdamW,
+            optimizer__weight_decay=self.weight_decay,
+            lr=self.lr,
+            max_epochs=self.max_epochs,
+            batch_size=self.batch_size,
+            iterator_train=_ArrayLoader,
+            iterator_train__shuffle=True,
+            iterator_train__augment=self._augmenter(),
+            iterator_valid=_ArrayLoader,
+            train_split=None,
+            callbacks=callbacks,
+            device=self._check_device(),
+            verbose=self.verbose,
+        )
+        return net.fit(X, T)
+
+    def _net_proba(self, net, X):
+        logits = net.predict_proba(X)  # skorch: module outputs, in eval mode, batched
+        logits = torch.as_tensor(logits, dtype=torch.float64)
+        return torch.softmax(logits, dim=1).numpy()
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y):
+        """Fit the teacher, then train the student on its labels.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, channels * height * width) or \
+                (n_samples, channels, height, width)
+            Images, values in [0, 1].
+        y : array-like of shape (n_samples,)
+            Labels, ``-1`` for unlabelled rows.
+
+        Returns
+        -------
+        self : object
+            The fitted student.
+        """
+        X = self._check_X(X, reset=True)
+        name = type(self).__name__
+        y, labeled, classes = check_partially_labeled(y, n_samples=X.shape[0], estimator_name=name)
+        rng = check_random_state(self.random_state)
+        seed = int(rng.randint(np.iinfo(np.int32).max))
+        teacher = (
+            default_teacher(self.image_shape_[1:], seed) if self.teacher is None else self.teacher
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            self.teacher_ = clone(teacher).fit(X, y)
+        Q = training_proba(self.teacher_, X)
+        t_classes = np.asarray(getattr(self.teacher_, "classes_", classes))
+        if t_classes.shape[0] != classes.shape[0] or np.any(t_classes != classes):
+            raise ValueError(
+                f"{name}: the teacher's classes_ {t_classes!r} differ from the labelled "
+                f"classes {classes!r}."
+            )
+        Q = np.nan_to_num(np.clip(Q, 0, None))
+        s = Q.sum(1, keepdims=True)
+        Q = np.where(s > 0, Q / np.where(s > 0, s, 1), 1.0 / classes.shape[0])
+        self.teacher_proba_ = Q
+        y_idx = np.searchsorted(classes, y[labeled])
+
+        torch.manual_seed(seed)
+        P = Q
+        for _ in range(self.rounds):
+            T = P.copy() if self.targets == "soft" else np.eye(classes.shape[0])[P.argmax(1)]
+            T[labeled] = np.eye(classes.shape[0])[y_idx]
+            keep = labeled | (P.max(axis=1) >= self.threshold)
+            self.n_pseudo_labeled_ = int((keep & ~labeled).sum())
+            self.net_ = self._train(X[keep], T[keep].astype(np.float32), classes.shape[0])
+            P = self._net_proba(self.net_, X)
+        self.classes_ = classes
+        return self
+
+    def predict_proba(self, X):
+        """Class probabilities from the student network.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, channels * height * width) or \
+                (n_samples, channels, height, width)
+            Images.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Columns follow ``classes_``.
+        """
+        check_is_fitted(self)
+        return self._net_proba(self.net_, self._check_X(X, reset=False))
+
+    def predict(self, X):
+        """Predict classes with the student network.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, channels * height * width) or \
+                (n_samples, channels, height, width)
+            Images.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Predicted classes.
+        """
+        check_is_fitted(self)
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
