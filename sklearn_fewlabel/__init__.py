@@ -30,6 +30,7 @@ from .model_selection import (
 from .semi_supervised import (
     ClusterLabelDecoder,
     FewLabelClassifier,
+    FixMatchClassifier,
     KNNLabelPropagation,
     KNNLabelSpreading,
     NetworkStudentClassifier,
@@ -56,6 +57,7 @@ __all__ = [
     "ClusterLabelDecoder",
     "DeskewImages",
     "FewLabelClassifier",
+    "FixMatchClassifier",
     "GMVAEClusterer",
     "GradientHistogramFeatures",
     "KNNLabelPropagation",

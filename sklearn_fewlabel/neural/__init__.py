@@ -5,7 +5,7 @@ modules (:class:`~sklearn_fewlabel.cluster.GMVAEClusterer`,
 :class:`~sklearn_fewlabel.semi_supervised.NetworkStudentClassifier`) do.
 """
 
-from ._augment import ImageJitter
+from ._augment import ImageJitter, ImageStrongAugment
 from ._cnn import SmallCNN
 
-__all__ = ["ImageJitter", "SmallCNN"]
+__all__ = ["ImageJitter", "ImageStrongAugment", "SmallCNN"]

@@ -2,6 +2,7 @@
 
 from ._cluster_decoder import ClusterLabelDecoder
 from ._fewlabel import FewLabelClassifier
+from ._fixmatch import FixMatchClassifier
 from ..neighbors._graph import knn_graph
 from ._propagation import KNNLabelPropagation, KNNLabelSpreading, PoissonLearning
 from ._pseudo_label import PseudoLabelClassifier
@@ -11,6 +12,7 @@ from ._representative import select_representatives
 __all__ = [
     "ClusterLabelDecoder",
     "FewLabelClassifier",
+    "FixMatchClassifier",
     "KNNLabelPropagation",
     "KNNLabelSpreading",
     "NetworkStudentClassifier",

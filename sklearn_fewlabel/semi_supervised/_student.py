@@ -50,7 +50,55 @@ def default_teacher(image_shape=(28, 28), random_state=None):
     )
 
 
-class NetworkStudentClassifier(SemiSupervisedClassifierMixin, BaseEstimator):
+class _ImageNetworkMixin:
+    """Input checks, device check and probabilities shared by the network estimators."""
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.non_deterministic = self.device != "cpu"
+        return tags
+
+    def _check_X(self, X, reset):
+        """Flattened float32 rows; sets ``image_shape_`` = (channels, height, width) on fit."""
+        shape4 = None
+        if getattr(X, "ndim", 2) == 4:  # (n, c, h, w) images
+            shape4 = tuple(int(v) for v in X.shape[1:])
+            X = np.asarray(X).reshape(X.shape[0], -1)
+        X = validate_data(self, X, dtype=np.float32, reset=reset)
+        d = X.shape[1]
+        if reset:
+            if shape4 is not None:
+                self.image_shape_ = shape4
+            elif self.image_shape == "auto":
+                s = int(round(np.sqrt(d)))
+                self.image_shape_ = (1, s, s) if s * s == d else (1, 1, d)
+            else:
+                h, w = (int(v) for v in self.image_shape)
+                if h * w == 0 or d % (h * w):
+                    raise ValueError(
+                        f"{type(self).__name__}: rows of X hold {d} values; image_shape="
+                        f"{tuple(self.image_shape)} needs a multiple of {h * w} (channels x "
+                        "height x width). Pass flattened images or image_shape='auto'."
+                    )
+                self.image_shape_ = (d // (h * w), h, w)
+        return np.ascontiguousarray(X, dtype=np.float32)
+
+    def _check_device(self):
+        dev = torch.device(self.device)
+        if dev.type == "cuda" and not torch.cuda.is_available():
+            raise ValueError(
+                f"device={self.device!r} was requested but CUDA is not available on this "
+                "machine; use device='cpu'."
+            )
+        return str(dev)
+
+    def _net_proba(self, net, X):
+        logits = net.predict_proba(X)  # skorch: module outputs, in eval mode, batched
+        logits = torch.as_tensor(logits, dtype=torch.float64)
+        return torch.softmax(logits, dim=1).numpy()
+
+
+class NetworkStudentClassifier(_ImageNetworkMixin, SemiSupervisedClassifierMixin, BaseEstimator):
     """A convolutional student trained on a teacher's labels for all rows.
 
     ``fit(X, y)`` (image rows, ``-1`` = unlabelled):
@@ -205,45 +253,6 @@ class NetworkStudentClassifier(SemiSupervisedClassifierMixin, BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.non_deterministic = self.device != "cpu"
-        return tags
-
-    def _check_X(self, X, reset):
-        """Flattened float32 rows; sets ``image_shape_`` = (channels, height, width) on fit."""
-        shape4 = None
-        if getattr(X, "ndim", 2) == 4:  # (n, c, h, w) images
-            shape4 = tuple(int(v) for v in X.shape[1:])
-            X = np.asarray(X).reshape(X.shape[0], -1)
-        X = validate_data(self, X, dtype=np.float32, reset=reset)
-        d = X.shape[1]
-        if reset:
-            if shape4 is not None:
-                self.image_shape_ = shape4
-            elif self.image_shape == "auto":
-                s = int(round(np.sqrt(d)))
-                self.image_shape_ = (1, s, s) if s * s == d else (1, 1, d)
-            else:
-                h, w = (int(v) for v in self.image_shape)
-                if h * w == 0 or d % (h * w):
-                    raise ValueError(
-                        f"{type(self).__name__}: rows of X hold {d} values; image_shape="
-                        f"{tuple(self.image_shape)} needs a multiple of {h * w} (channels x "
-                        "height x width). Pass flattened images or image_shape='auto'."
-                    )
-                self.image_shape_ = (d // (h * w), h, w)
-        return np.ascontiguousarray(X, dtype=np.float32)
-
-    def _check_device(self):
-        dev = torch.device(self.device)
-        if dev.type == "cuda" and not torch.cuda.is_available():
-            raise ValueError(
-                f"device={self.device!r} was requested but CUDA is not available on this "
-                "machine; use device='cpu'."
-            )
-        return str(dev)
-
     def _augmenter(self):
         if self.augment == "jitter":
             c, h, w = self.image_shape_
@@ -270,17 +279,13 @@ class NetworkStudentClassifier(SemiSupervisedClassifierMixin, BaseEstimator):
             iterator_train__shuffle=True,
             iterator_train__augment=self._augmenter(),
             iterator_valid=_ArrayLoader,
+            iterator_valid__batch_size=512,
             train_split=None,
             callbacks=callbacks,
             device=self._check_device(),
             verbose=self.verbose,
         )
         return net.fit(X, T)
-
-    def _net_proba(self, net, X):
-        logits = net.predict_proba(X)  # skorch: module outputs, in eval mode, batched
-        logits = torch.as_tensor(logits, dtype=torch.float64)
-        return torch.softmax(logits, dim=1).numpy()
 
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y):
