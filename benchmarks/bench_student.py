@@ -30,12 +30,18 @@ import torch  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from sklearn_fewlabel import NetworkStudentClassifier, load_mnist, mask_labels  # noqa: E402
+from sklearn_fewlabel import (  # noqa: E402
+    FixMatchClassifier,
+    NetworkStudentClassifier,
+    load_mnist,
+    mask_labels,
+)
+from sklearn_fewlabel.semi_supervised._student import default_teacher  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
-def run(config, seed, epochs, X, y, Xt, yt):
+def run(config, seed, epochs, X, y, Xt, yt, method="student"):
     kind = "representative" if config.startswith("representative") else "stratified"
     n = int(config[len(kind):])
     if kind == "representative":
@@ -45,18 +51,24 @@ def run(config, seed, epochs, X, y, Xt, yt):
         y_part = mask_labels(y, n, strategy="representative", X=Z, random_state=900 + seed)
     else:
         y_part = mask_labels(y, n, random_state=900 + seed)
-    out = {"config": config, "seed": seed, "epochs": epochs,
+    out = {"config": config, "seed": seed, "epochs": epochs, "method": method,
            "labels_per_class": np.bincount(y[y_part != -1], minlength=10).tolist()}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         t, c = time.time(), time.process_time()
-        student = NetworkStudentClassifier(max_epochs=epochs, random_state=seed).fit(X, y_part)
+        if method == "student":
+            model = NetworkStudentClassifier(max_epochs=epochs, random_state=seed)
+        else:
+            teacher = default_teacher(random_state=seed) if method == "fixmatch_teacher" else None
+            model = FixMatchClassifier(teacher, max_epochs=epochs, random_state=seed)
+        model.fit(X, y_part)
         out["student_wall_s"] = round(time.time() - t, 1)
         out["student_cpu_s"] = round(time.process_time() - c, 1)
-    teacher = student.teacher_
-    out["teacher_acc"] = round(100 * float(np.mean(teacher.predict(Xt) == yt)), 2)
-    out["teacher_train_acc"] = round(100 * float(np.mean(teacher[-1].transduction_ == y)), 2)
-    out["student_acc"] = round(100 * float(student.score(Xt, yt)), 2)
+    teacher = model.teacher_
+    if teacher is not None:
+        out["teacher_acc"] = round(100 * float(np.mean(teacher.predict(Xt) == yt)), 2)
+        out["teacher_train_acc"] = round(100 * float(np.mean(teacher[-1].transduction_ == y)), 2)
+    out["student_acc"] = round(100 * float(model.score(Xt, yt)), 2)
     return out
 
 
@@ -66,6 +78,8 @@ def main(argv=None):
     p.add_argument("--seeds", type=int, default=5)
     p.add_argument("--epochs", type=int, default=8)
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--method", default="student", choices=("student", "fixmatch_teacher",
+                                                             "fixmatch"))
     p.add_argument("--report", action="store_true")
     args = p.parse_args(argv)
     path = RESULTS / "student.json"
@@ -76,27 +90,31 @@ def main(argv=None):
         Xt, yt = load_mnist(subset="test")
         for config in args.configs.split(","):
             for seed in range(args.seeds):
-                row = run(config, seed, args.epochs, X, y, Xt, yt)
+                row = run(config, seed, args.epochs, X, y, Xt, yt, args.method)
                 row["threads"] = args.threads
-                res = [r for r in res if (r["config"], r["seed"], r["epochs"], r.get("threads"))
-                       != (config, seed, args.epochs, args.threads)] + [row]
+                key = (config, seed, args.epochs, args.threads, args.method)
+                res = [r for r in res if (r["config"], r["seed"], r["epochs"], r.get("threads"),
+                                          r.get("method", "student")) != key] + [row]
                 path.write_text(json.dumps(res, indent=1))
                 print(row, flush=True)
     print(report(res))
 
 
 def report(res):
-    lines = ["| labels | epochs | teacher (test %) | student (test %) | whole pipeline wall s |",
-             "|---|---|---|---|---|"]
-    keys = sorted({(r["config"], r["epochs"]) for r in res})
-    for config, epochs in keys:
-        rows = sorted((r for r in res if r["config"] == config and r["epochs"] == epochs),
+    lines = ["| labels | method | epochs | torch threads | teacher (test %) | network (test %) | "
+             "whole pipeline wall s |", "|---|---|---|---|---|---|---|"]
+    keys = sorted({(r["config"], r.get("method", "student"), r["epochs"], r.get("threads"))
+                   for r in res})
+    for config, method, epochs, threads in keys:
+        rows = sorted((r for r in res if (r["config"], r.get("method", "student"), r["epochs"],
+                                          r.get("threads")) == (config, method, epochs, threads)),
                       key=lambda r: r["seed"])
-        t = [r["teacher_acc"] for r in rows]
+        t = [r["teacher_acc"] for r in rows if "teacher_acc" in r]
         s = [r["student_acc"] for r in rows]
         w = [r["student_wall_s"] for r in rows]
+        tt = f"{' / '.join(map(str, t))} (**{np.mean(t):.2f}**)" if t else "-"
         lines.append(
-            f"| {config} | {epochs} | {' / '.join(map(str, t))} (**{np.mean(t):.2f}**) | "
+            f"| {config} | {method} | {epochs} | {threads} | {tt} | "
             f"{' / '.join(map(str, s))} (**{np.mean(s):.2f}**) | {np.mean(w):.0f} |")
     return "\n".join(lines)
 
