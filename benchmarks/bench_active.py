@@ -152,7 +152,7 @@ def part_choose(seeds, n_jobs):
 
     out = {}
     strategies = ("coverage", "uncertainty_after_2", "density_after_2", "uncertainty_after_5",
-                  "uncertainty_after_10")
+                  "uncertainty_after_10", "density_after_5")
     for name in [d for d in DATASETS if d not in ("letter",)]:
         t = time.time()
         Xtr, _, ytr, _ = load_split(name)
@@ -163,18 +163,33 @@ def part_choose(seeds, n_jobs):
             "uncertainty_after_2": AutoSampling(labels_per_class=2),
             "uncertainty_after_5": AutoSampling(labels_per_class=5),
             "uncertainty_after_10": AutoSampling(labels_per_class=10),
+            "density_after_5": AutoSampling(labels_per_class=5, then="density"),
             "density_after_2": AutoSampling(labels_per_class=2, then="density"),
         }
         res = active_learning_curve(PoissonLearning(), X, ytr,
                                     strategies=[strats[s] for s in strategies],
-                                    budgets=(k, 3 * k, 10 * k, 20 * k, 30 * k), n_seeds=seeds,
+                                    budgets=(k, 3 * k, 5 * k, 10 * k, 20 * k, 30 * k),
+                                    n_seeds=seeds,
                                     references=("random",), n_jobs=n_jobs, random_state=0)
         res = {(strategies[i] if i < len(strategies) else key): v
                for i, (key, v) in enumerate((kk, vv) for kk, vv in res.items() if kk != "budgets")}
         out[name] = _tolist(res)
         print(f"choose {name}: {time.time() - t:.0f} s", flush=True)
         (RESULTS / "active_choose.json").write_text(json.dumps(out, indent=1))
+    print(report_choose(out))
     return out
+
+
+def report_choose(res):
+    """Mean pool accuracy per strategy and budget (labels per class) over the datasets."""
+    budgets = (1, 3, 5, 10, 20, 30)
+    names = list(next(iter(res.values())))
+    lines = ["| strategy | " + " | ".join(f"{b}/class" for b in budgets) + " |",
+             "|---|" + "---|" * len(budgets)]
+    for s in names:
+        m = [np.nanmean(100 * np.asarray(r[s]["scores"], dtype=float), axis=0) for r in res.values()]
+        lines.append(f"| {s} | " + " | ".join(f"{v:.2f}" for v in np.nanmean(m, axis=0)) + " |")
+    return "\n".join(lines)
 
 
 def report():
