@@ -106,12 +106,13 @@ def part_discovery(seeds, n_jobs):
     Z, y, _, _ = mnist_features()
     path = RESULTS / "active_mnist.json"
     out = json.loads(path.read_text()) if path.exists() else {}
+    # one query per round: a spectral clustering and a Poisson fit on 60k rows per query
     out["queries_to_find_all_digits"] = Parallel(n_jobs=n_jobs)(
-        delayed(_discovery)(Z, y, s) for s in range(seeds))
+        delayed(_discovery)(Z, y, s) for s in range(min(seeds, 2)))
     path.write_text(json.dumps(out, indent=1))
 
 
-def _discovery(Z, y, seed, limit=15):
+def _discovery(Z, y, seed, limit=12):
     learner = ActiveLearner(PoissonLearning(), strategy="auto", n_labels=limit, batch_size=1,
                             random_state=seed)
     with warnings.catch_warnings():
