@@ -194,6 +194,7 @@ def report_choose(res):
 
 
 def report():
+    warnings.simplefilter("ignore", RuntimeWarning)  # nanmean of all-NaN cells: printed as nan
     lines = []
     path = RESULTS / "active_mnist.json"
     if path.exists():

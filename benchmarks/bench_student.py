@@ -58,6 +58,7 @@ def run(config, seed, epochs, X, y, Xt, yt, method="student"):
         t, c = time.time(), time.process_time()
         if method == "student":
             model = NetworkStudentClassifier(max_epochs=epochs, random_state=seed)
+            out["targets"] = model.targets
         else:
             teacher = default_teacher(random_state=seed) if method == "fixmatch_teacher" else None
             model = FixMatchClassifier(teacher, max_epochs=epochs, random_state=seed)
@@ -92,9 +93,10 @@ def main(argv=None):
             for seed in range(args.seeds):
                 row = run(config, seed, args.epochs, X, y, Xt, yt, args.method)
                 row["threads"] = args.threads
-                key = (config, seed, args.epochs, args.threads, args.method)
+                key = (config, seed, args.epochs, args.threads, args.method, row.get("targets"))
                 res = [r for r in res if (r["config"], r["seed"], r["epochs"], r.get("threads"),
-                                          r.get("method", "student")) != key] + [row]
+                                          r.get("method", "student"), r.get("targets")) != key]
+                res.append(row)
                 path.write_text(json.dumps(res, indent=1))
                 print(row, flush=True)
     print(report(res))
@@ -103,11 +105,14 @@ def main(argv=None):
 def report(res):
     lines = ["| labels | method | epochs | torch threads | teacher (test %) | network (test %) | "
              "whole pipeline wall s |", "|---|---|---|---|---|---|---|"]
-    keys = sorted({(r["config"], r.get("method", "student"), r["epochs"], r.get("threads"))
-                   for r in res})
-    for config, method, epochs, threads in keys:
-        rows = sorted((r for r in res if (r["config"], r.get("method", "student"), r["epochs"],
-                                          r.get("threads")) == (config, method, epochs, threads)),
+    def key(r):
+        method = r.get("method", "student")
+        if r.get("targets"):
+            method += f" ({r['targets']} targets)"
+        return r["config"], method, r["epochs"], r.get("threads")
+
+    for config, method, epochs, threads in sorted({key(r) for r in res}):
+        rows = sorted((r for r in res if key(r) == (config, method, epochs, threads)),
                       key=lambda r: r["seed"])
         t = [r["teacher_acc"] for r in rows if "teacher_acc" in r]
         s = [r["student_acc"] for r in rows]
