@@ -215,7 +215,7 @@ def report():
                 lines.append(f"| {learner} | {strat} | " + " | ".join(cells) + f" | {found} |")
         if "queries_to_find_all_digits" in res:
             lines += ["", "Queries (one at a time, `auto`) until all ten digits were found, per "
-                      f"seed: {res['queries_to_find_all_digits']}"]
+                      f"seed: {res['queries_to_find_all_digits']} (None: not within 12 queries)"]
     path = RESULTS / "active_suite.json"
     if path.exists():
         res = json.loads(path.read_text())
