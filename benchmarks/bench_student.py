@@ -77,6 +77,7 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--configs", default="stratified10,representative10,stratified100")
     p.add_argument("--seeds", type=int, default=5)
+    p.add_argument("--first-seed", type=int, default=0)
     p.add_argument("--epochs", type=int, default=8)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--method", default="student", choices=("student", "fixmatch_teacher",
@@ -90,7 +91,7 @@ def main(argv=None):
         X, y = load_mnist(subset="train")
         Xt, yt = load_mnist(subset="test")
         for config in args.configs.split(","):
-            for seed in range(args.seeds):
+            for seed in range(args.first_seed, args.first_seed + args.seeds):
                 row = run(config, seed, args.epochs, X, y, Xt, yt, args.method)
                 row["threads"] = args.threads
                 key = (config, seed, args.epochs, args.threads, args.method, row.get("targets"))
