@@ -11,7 +11,7 @@ from sklearn.utils.validation import check_array
 
 from ..utils import check_partially_labeled
 from ._base import BaseQueryStrategy
-from ._learner import _default_estimator, active_loop, make_strategy
+from ._learner import _default_estimator, _no_labels_like, active_loop, make_strategy
 
 
 class _StratifiedReference(BaseQueryStrategy):
@@ -50,7 +50,7 @@ def _one_run(estimator, strategy, X, y, budgets, X_test, y_test, seed):
         if strategy == "stratified"
         else make_strategy(strategy, seed)
     )
-    y_start = np.full(X.shape[0], -1, dtype=y.dtype if y.dtype.kind in "iu" else object)
+    y_start = _no_labels_like(y)
     scores = np.full(len(budgets), np.nan)
     changed = np.full(len(budgets), np.nan)
     found = np.zeros(len(budgets), dtype=np.int64)

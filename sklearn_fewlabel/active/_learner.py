@@ -44,6 +44,11 @@ def make_strategy(strategy, random_state):
     return strategy
 
 
+def _no_labels_like(y):
+    """All ``-1``, in a dtype that can later hold the answers (objects for string labels)."""
+    return np.full(y.shape[0], -1, dtype=y.dtype if y.dtype.kind in "iu" else object)
+
+
 def _default_estimator(random_state):
     from ..semi_supervised import FewLabelClassifier
 
@@ -289,7 +294,7 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         estimator = self.estimator if self.estimator is not None else _default_estimator(seed)
         if self.oracle is None:
             truth = y
-            y_start = np.full(X.shape[0], -1, dtype=y.dtype if y.dtype.kind in "iu" else object)
+            y_start = _no_labels_like(y)
             exclude = np.flatnonzero(~labeled)
 
             def answer(idx):

@@ -21,6 +21,7 @@ from skorch.callbacks import ProgressBar
 from skorch.dataset import ValidSplit
 from skorch.utils import to_tensor
 
+from ..neural._device import check_device
 from ..neural._loader import _ArrayLoader
 from ..utils import check_partially_labeled
 from ._gmvae_module import GMVAEModule
@@ -297,15 +298,6 @@ class GMVAEClusterer(TransformerMixin, ClusterMixin, BaseEstimator):
             )
         return tuple(int(d) for d in dims)
 
-    def _check_device(self):
-        dev = torch.device(self.device)
-        if dev.type == "cuda" and not torch.cuda.is_available():
-            raise ValueError(
-                f"device={self.device!r} was requested but CUDA is not available "
-                "on this machine; use device='cpu'."
-            )
-        return str(dev)
-
     def _preprocess(self, X):
         """float32 array in the module's input space."""
         X = np.asarray(X, dtype=np.float32)
@@ -369,7 +361,7 @@ class GMVAEClusterer(TransformerMixin, ClusterMixin, BaseEstimator):
         X = validate_data(self, X, dtype=[np.float32, np.float64])
         n_samples = X.shape[0]
         hidden_dims = self._check_hidden_dims()
-        device = self._check_device()
+        device = check_device(self.device)
         if n_samples < max(2, self.n_clusters):
             raise ValueError(
                 f"n_samples={n_samples} should be >= n_clusters={self.n_clusters} "

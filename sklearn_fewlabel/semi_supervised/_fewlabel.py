@@ -359,8 +359,7 @@ class FewLabelClassifier(SemiSupervisedClassifierMixin, BaseEstimator):
         scores, n_test, times, n_folds = self._cross_validate(
             X, y, labeled, names, rng, seed
         )
-        fold_list = np.arange(n_folds)
-        if fold_list.shape[0]:
+        if n_folds:
             self.selection_ = "estimate"
             mean = np.array([np.mean(scores[c]) for c in names])
             # one-standard-error rule (Breiman et al.): the first candidate in
@@ -391,7 +390,7 @@ class FewLabelClassifier(SemiSupervisedClassifierMixin, BaseEstimator):
             "n_test": np.array([n_test[c] for c in names]),
             "mean_fit_time": np.array([np.mean(times[c]) if times[c] else np.nan for c in names]),
         }
-        for i in range(fold_list.shape[0]):
+        for i in range(n_folds):
             results[f"split{i}_test_score"] = np.array([scores[c][i] for c in names])
         order = np.argsort(-np.nan_to_num(mean, nan=-1.0), kind="stable")
         rank = np.empty(len(names), dtype=np.int64)

@@ -8,14 +8,12 @@ of the weights as a skorch callback.
 
 import copy
 import numbers
-import warnings
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, _fit_context, clone
+from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNet
 from skorch.callbacks import Callback, LRScheduler, ProgressBar
 from skorch.utils import to_tensor
@@ -23,7 +21,7 @@ from skorch.utils import to_tensor
 from ..base import SemiSupervisedClassifierMixin
 from ..neural import ImageJitter, ImageStrongAugment, SmallCNN
 from ..utils import check_partially_labeled
-from ..utils._models import training_proba
+from ..neural._device import check_device
 from ..neural._loader import _ArrayLoader
 from ._student import _ImageNetworkMixin
 
@@ -305,18 +303,9 @@ class FixMatchClassifier(_ImageNetworkMixin, SemiSupervisedClassifierMixin, Base
         codes[labeled] = np.searchsorted(classes, y[labeled])
         self.teacher_ = None
         if self.teacher is not None:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", UserWarning)
-                self.teacher_ = clone(self.teacher).fit(X, y)
-            Q = training_proba(self.teacher_, X)
-            t_classes = np.asarray(getattr(self.teacher_, "classes_", classes))
-            if t_classes.shape[0] != classes.shape[0] or np.any(t_classes != classes):
-                raise ValueError(
-                    f"{name}: the teacher's classes_ {t_classes!r} differ from the labelled "
-                    f"classes {classes!r}."
-                )
-            take = ~labeled & (np.nan_to_num(Q).max(axis=1) >= self.teacher_threshold)
-            codes[take] = np.nan_to_num(Q[take]).argmax(axis=1)
+            Q = self._teacher_proba(X, y, classes, self.teacher)
+            take = ~labeled & (Q.max(axis=1) >= self.teacher_threshold)
+            codes[take] = Q[take].argmax(axis=1)
         self.n_labeled_stream_ = int((codes >= 0).sum())
 
         torch.manual_seed(seed)
@@ -352,43 +341,9 @@ class FixMatchClassifier(_ImageNetworkMixin, SemiSupervisedClassifierMixin, Base
             iterator_valid__batch_size=512,
             train_split=None,
             callbacks=callbacks,
-            device=self._check_device(),
+            device=check_device(self.device),
             verbose=self.verbose,
         )
         self.net_.fit(X, codes)
         self.classes_ = classes
         return self
-
-    def predict_proba(self, X):
-        """Class probabilities from the network (EMA weights).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, channels * height * width) or \
-                (n_samples, channels, height, width)
-            Images.
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-            Columns follow ``classes_``.
-        """
-        check_is_fitted(self)
-        return self._net_proba(self.net_, self._check_X(X, reset=False))
-
-    def predict(self, X):
-        """Predict classes.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, channels * height * width) or \
-                (n_samples, channels, height, width)
-            Images.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-            Predicted classes.
-        """
-        check_is_fitted(self)
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]

@@ -20,6 +20,7 @@ from skorch.callbacks import LRScheduler, ProgressBar
 
 from ..base import SemiSupervisedClassifierMixin
 from ..neural import ImageJitter, SmallCNN
+from ..neural._device import check_device
 from ..neural._loader import _ArrayLoader
 from ..utils import check_partially_labeled
 from ..utils._models import training_proba
@@ -51,7 +52,8 @@ def default_teacher(image_shape=(28, 28), random_state=None):
 
 
 class _ImageNetworkMixin:
-    """Input checks, device check and probabilities shared by the network estimators."""
+    """Input checks, the teacher, probabilities and prediction shared by the network
+    estimators (they set ``net_``, ``classes_`` and ``image_shape_``)."""
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -83,19 +85,60 @@ class _ImageNetworkMixin:
                 self.image_shape_ = (d // (h * w), h, w)
         return np.ascontiguousarray(X, dtype=np.float32)
 
-    def _check_device(self):
-        dev = torch.device(self.device)
-        if dev.type == "cuda" and not torch.cuda.is_available():
+    def _teacher_proba(self, X, y, classes, teacher):
+        """Fit ``teacher`` on ``(X, y)`` into ``teacher_``; its probabilities of the
+        training rows, columns in ``classes`` order, rows summing to 1."""
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            self.teacher_ = clone(teacher).fit(X, y)
+        t_classes = np.asarray(getattr(self.teacher_, "classes_", classes))
+        if t_classes.shape[0] != classes.shape[0] or np.any(t_classes != classes):
             raise ValueError(
-                f"device={self.device!r} was requested but CUDA is not available on this "
-                "machine; use device='cpu'."
+                f"{type(self).__name__}: the teacher's classes_ {t_classes!r} differ from the "
+                f"labelled classes {classes!r}."
             )
-        return str(dev)
+        Q = np.nan_to_num(np.clip(training_proba(self.teacher_, X), 0, None))
+        s = Q.sum(1, keepdims=True)
+        return np.where(s > 0, Q / np.where(s > 0, s, 1), 1.0 / classes.shape[0])
 
     def _net_proba(self, net, X):
         logits = net.predict_proba(X)  # skorch: module outputs, in eval mode, batched
         logits = torch.as_tensor(logits, dtype=torch.float64)
         return torch.softmax(logits, dim=1).numpy()
+
+    def predict_proba(self, X):
+        """Class probabilities from the network.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, channels * height * width) or \
+                (n_samples, channels, height, width)
+            Images.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Columns follow ``classes_``.
+        """
+        check_is_fitted(self)
+        return self._net_proba(self.net_, self._check_X(X, reset=False))
+
+    def predict(self, X):
+        """Predict classes with the network.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, channels * height * width) or \
+                (n_samples, channels, height, width)
+            Images.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Predicted classes.
+        """
+        check_is_fitted(self)
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
 
 
 class NetworkStudentClassifier(_ImageNetworkMixin, SemiSupervisedClassifierMixin, BaseEstimator):
@@ -288,7 +331,7 @@ class NetworkStudentClassifier(_ImageNetworkMixin, SemiSupervisedClassifierMixin
             iterator_valid__batch_size=512,
             train_split=None,
             callbacks=callbacks,
-            device=self._check_device(),
+            device=check_device(self.device),
             verbose=self.verbose,
         )
         return net.fit(X, T)
@@ -318,19 +361,7 @@ class NetworkStudentClassifier(_ImageNetworkMixin, SemiSupervisedClassifierMixin
         teacher = (
             default_teacher(self.image_shape_[1:], seed) if self.teacher is None else self.teacher
         )
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
-            self.teacher_ = clone(teacher).fit(X, y)
-        Q = training_proba(self.teacher_, X)
-        t_classes = np.asarray(getattr(self.teacher_, "classes_", classes))
-        if t_classes.shape[0] != classes.shape[0] or np.any(t_classes != classes):
-            raise ValueError(
-                f"{name}: the teacher's classes_ {t_classes!r} differ from the labelled "
-                f"classes {classes!r}."
-            )
-        Q = np.nan_to_num(np.clip(Q, 0, None))
-        s = Q.sum(1, keepdims=True)
-        Q = np.where(s > 0, Q / np.where(s > 0, s, 1), 1.0 / classes.shape[0])
+        Q = self._teacher_proba(X, y, classes, teacher)
         self.teacher_proba_ = Q
         y_idx = np.searchsorted(classes, y[labeled])
 
@@ -345,37 +376,3 @@ class NetworkStudentClassifier(_ImageNetworkMixin, SemiSupervisedClassifierMixin
             P = self._net_proba(self.net_, X)
         self.classes_ = classes
         return self
-
-    def predict_proba(self, X):
-        """Class probabilities from the student network.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, channels * height * width) or \
-                (n_samples, channels, height, width)
-            Images.
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-            Columns follow ``classes_``.
-        """
-        check_is_fitted(self)
-        return self._net_proba(self.net_, self._check_X(X, reset=False))
-
-    def predict(self, X):
-        """Predict classes with the student network.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, channels * height * width) or \
-                (n_samples, channels, height, width)
-            Images.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-            Predicted classes.
-        """
-        check_is_fitted(self)
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]

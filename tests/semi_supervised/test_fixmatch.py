@@ -4,7 +4,6 @@ import warnings
 import numpy as np
 import pytest
 import torch
-from sklearn.datasets import load_digits
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_fewlabel import FixMatchClassifier, PoissonLearning
@@ -23,19 +22,8 @@ def test_sklearn_compatible(estimator, check):
         check(estimator)
 
 
-@pytest.fixture(scope="module")
-def digits():
-    X, y = load_digits(return_X_y=True)
-    X = (X / 16.0).astype(np.float32)
-    y_part = np.full_like(y, -1)
-    rng = np.random.RandomState(0)
-    for c in range(10):
-        y_part[rng.choice(np.flatnonzero(y == c), 3, replace=False)] = c
-    return X, y, y_part
-
-
-def test_learns_from_three_labels_per_class(digits):
-    X, y, y_part = digits
+def test_learns_from_three_labels_per_class(digits_3_per_class):
+    X, y, y_part = digits_3_per_class
     X0, y0 = X.copy(), y_part.copy()
     clf = FixMatchClassifier(max_epochs=30, random_state=0).fit(X, y_part)
     np.testing.assert_array_equal(X, X0)
@@ -47,8 +35,8 @@ def test_learns_from_three_labels_per_class(digits):
     assert 0 < np.mean(rates) <= 1
 
 
-def test_teacher_initialisation(digits):
-    X, y, y_part = digits
+def test_teacher_initialisation(digits_3_per_class):
+    X, y, y_part = digits_3_per_class
     clf = FixMatchClassifier(PoissonLearning(), max_epochs=10, random_state=0).fit(X, y_part)
     assert clf.n_labeled_stream_ == len(y)
     assert clf.score(X, y) > 0.9
@@ -80,8 +68,8 @@ def test_strong_augment_changes_images_within_range():
         ImageStrongAugment((5, 5))(x)
 
 
-def test_reproducible_and_pickles(digits):
-    X, y, y_part = digits
+def test_reproducible_and_pickles(digits_3_per_class):
+    X, y, y_part = digits_3_per_class
     a = FixMatchClassifier(max_epochs=1, mu=2, random_state=1).fit(X, y_part)
     b = FixMatchClassifier(max_epochs=1, mu=2, random_state=1).fit(X, y_part)
     np.testing.assert_allclose(a.predict_proba(X[:9]), b.predict_proba(X[:9]), atol=1e-6)
@@ -89,8 +77,8 @@ def test_reproducible_and_pickles(digits):
     np.testing.assert_allclose(back.predict_proba(X[:9]), a.predict_proba(X[:9]), atol=1e-6)
 
 
-def test_bad_input(digits):
-    X, y, y_part = digits
+def test_bad_input(digits_3_per_class):
+    X, y, y_part = digits_3_per_class
     if not torch.cuda.is_available():
         with pytest.raises(ValueError, match="CUDA is not available"):
             FixMatchClassifier(device="cuda", max_epochs=1).fit(X, y_part)

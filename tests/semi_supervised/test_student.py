@@ -5,7 +5,6 @@ import numpy as np
 import pytest
 import torch
 from sklearn.base import BaseEstimator
-from sklearn.datasets import load_digits
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_fewlabel import NetworkStudentClassifier, PoissonLearning
@@ -24,19 +23,8 @@ def test_sklearn_compatible(estimator, check):
         check(estimator)
 
 
-@pytest.fixture(scope="module")
-def digits():
-    X, y = load_digits(return_X_y=True)
-    X = (X / 16.0).astype(np.float32)
-    y_part = np.full_like(y, -1)
-    rng = np.random.RandomState(0)
-    for c in range(10):
-        y_part[rng.choice(np.flatnonzero(y == c), 3, replace=False)] = c
-    return X, y, y_part
-
-
-def test_student_learns_from_the_teacher_and_keeps_inputs(digits):
-    X, y, y_part = digits
+def test_student_learns_from_the_teacher_and_keeps_inputs(digits_3_per_class):
+    X, y, y_part = digits_3_per_class
     X0, y0 = X.copy(), y_part.copy()
     s = NetworkStudentClassifier(PoissonLearning(), max_epochs=30, random_state=0).fit(X, y_part)
     np.testing.assert_array_equal(X, X0)
@@ -51,8 +39,8 @@ def test_student_learns_from_the_teacher_and_keeps_inputs(digits):
     assert s.image_shape_ == (1, 8, 8)
 
 
-def test_labelled_rows_keep_their_true_targets(digits):
-    X, y, y_part = digits
+def test_labelled_rows_keep_their_true_targets(digits_3_per_class):
+    X, y, y_part = digits_3_per_class
 
     class Wrong(BaseEstimator):
         """A teacher that says "0, half sure" for every row, labelled ones included."""
@@ -74,8 +62,8 @@ def test_labelled_rows_keep_their_true_targets(digits):
     assert np.mean(s.predict(X[lab]) == y_part[lab]) > 0.9
 
 
-def test_options_hard_threshold_rounds_and_4d_input(digits):
-    X, y, y_part = digits
+def test_options_hard_threshold_rounds_and_4d_input(digits_3_per_class):
+    X, y, y_part = digits_3_per_class
     for kw in ({"targets": "hard"}, {"threshold": 0.3}, {"rounds": 2}, {"augment": None}):
         s = NetworkStudentClassifier(PoissonLearning(), max_epochs=3, random_state=0, **kw)
         assert s.fit(X, y_part).score(X, y) > 0.5, kw
@@ -90,15 +78,15 @@ def test_options_hard_threshold_rounds_and_4d_input(digits):
     assert s.predict(X.reshape(-1, 1, 8, 8)[:3]).shape == (3,)
 
 
-def test_reproducible_with_random_state(digits):
-    X, y, y_part = digits
+def test_reproducible_with_random_state(digits_3_per_class):
+    X, y, y_part = digits_3_per_class
     a = NetworkStudentClassifier(PoissonLearning(), max_epochs=1, random_state=3).fit(X, y_part)
     b = NetworkStudentClassifier(PoissonLearning(), max_epochs=1, random_state=3).fit(X, y_part)
     np.testing.assert_allclose(a.predict_proba(X[:20]), b.predict_proba(X[:20]), atol=1e-6)
 
 
-def test_bad_input(digits):
-    X, y, y_part = digits
+def test_bad_input(digits_3_per_class):
+    X, y, y_part = digits_3_per_class
     with pytest.raises(ValueError, match="image_shape"):
         NetworkStudentClassifier(image_shape=(5, 5)).fit(X, y_part)
     if not torch.cuda.is_available():
@@ -117,8 +105,8 @@ def test_bad_input(digits):
         NetworkStudentClassifier(OtherClasses(), max_epochs=1).fit(X, y_part)
 
 
-def test_pickles_and_a_cuda_fitted_model_loads_on_cpu(digits):
-    X, y, y_part = digits
+def test_pickles_and_a_cuda_fitted_model_loads_on_cpu(digits_3_per_class):
+    X, y, y_part = digits_3_per_class
     s = NetworkStudentClassifier(PoissonLearning(), max_epochs=1, random_state=0).fit(X, y_part)
     expected = s.predict_proba(X[:10])
     np.testing.assert_allclose(pickle.loads(pickle.dumps(s)).predict_proba(X[:10]), expected,
