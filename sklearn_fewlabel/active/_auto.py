@@ -50,6 +50,9 @@ class AutoSampling(BaseQueryStrategy):
         Neighbours of the kNN graph of the coverage phase.
     max_clusters : int, default=50
         Upper bound on the spectral clusters of the coverage phase.
+    min_clusters : "eigengap", int or None, default="eigengap"
+        Floor on the spectral clusters of the coverage phase, see
+        :class:`CoverageSampling`.
     random_state : int, RandomState instance or None, default=None
         Seeds both phases.
 
@@ -83,6 +86,7 @@ class AutoSampling(BaseQueryStrategy):
         "method": [StrOptions({"margin", "entropy", "least_confident"})],
         "n_neighbors": [Interval(numbers.Integral, 1, None, closed="left")],
         "max_clusters": [Interval(numbers.Integral, 2, None, closed="left")],
+        "min_clusters": CoverageSampling._parameter_constraints["min_clusters"],
         "random_state": ["random_state"],
     }
 
@@ -94,6 +98,7 @@ class AutoSampling(BaseQueryStrategy):
         method="margin",
         n_neighbors=10,
         max_clusters=50,
+        min_clusters="eigengap",
         random_state=None,
     ):
         self.labels_per_class = labels_per_class
@@ -101,6 +106,7 @@ class AutoSampling(BaseQueryStrategy):
         self.method = method
         self.n_neighbors = n_neighbors
         self.max_clusters = max_clusters
+        self.min_clusters = min_clusters
         self.random_state = random_state
 
     def _query(self, X, y, labeled, pool, batch_size, estimator):
@@ -112,10 +118,16 @@ class AutoSampling(BaseQueryStrategy):
             self.strategy_ = CoverageSampling(
                 n_neighbors=self.n_neighbors,
                 max_clusters=self.max_clusters,
+                min_clusters=self.min_clusters,
                 random_state=self.random_state,
             )
+            # the graph and its eigenvectors are computed once per X
+            self.strategy_._spectral_cache = getattr(self, "_spectral_cache", None)
         else:
             self.phase_ = self.then
             cls = UncertaintySampling if self.then == "uncertainty" else DensityWeightedSampling
             self.strategy_ = cls(self.method, random_state=self.random_state)
-        return self.strategy_._query(X, y, labeled, pool, batch_size, estimator)
+        idx = self.strategy_._query(X, y, labeled, pool, batch_size, estimator)
+        if self.phase_ == "coverage":
+            self._spectral_cache = self.strategy_._spectral_cache
+        return idx

@@ -5,30 +5,92 @@ import numbers
 import warnings
 
 import numpy as np
+from joblib import hash as joblib_hash
+from scipy.sparse.csgraph import connected_components
+from sklearn.cluster import KMeans
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, StrOptions
 
-from ..cluster import KNNSpectralClustering
+from ..cluster._spectral import _normalized_adjacency, _spectral_vectors, _unit_rows
+from ..neighbors._graph import _build_graph, _join_components
 from ..semi_supervised import select_representatives
 from ._base import BaseQueryStrategy
+
+# a gap of the graph's spectrum counts as a clear estimate of the number of
+# groups when it is at least this many times the second largest gap
+# (training pools of benchmarks/bench_active.py: MNIST deskew+HOG+PCA-100
+# 2.7 at 10 groups, wine 2.9 at 3; 1.05-1.64 on the 12 other sets, where the
+# largest gap sat anywhere from 2 to 39 clusters)
+_CLEAR_GAP = 2.0
+
+
+def _spectral_basis(X, n_neighbors, n_vectors):
+    """kNN graph (components joined) and its top ``n_vectors`` eigenpairs of
+    the normalised adjacency, as :class:`KNNSpectralClustering` builds them."""
+    W, kernel = _build_graph(
+        X,
+        n_neighbors=n_neighbors,
+        weight="self-tuning",
+        local_scale=7,
+        gamma=None,
+        symmetrize="mean",
+        algorithm="auto",
+        metric="euclidean",
+        random_state=0,
+        n_jobs=None,
+    )
+    W, _ = _join_components(X, W, kernel)
+    n_cc, comp = connected_components(W, directed=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        vals, vecs = _spectral_vectors(_normalized_adjacency(W), comp, n_cc, n_vectors, 1e-4)
+    return W.tocsr(), vals, vecs
+
+
+def _eigengap_clusters(vals, max_clusters):
+    """Number of groups at the largest gap of the eigenvalues (descending),
+    if that gap is clear (``_CLEAR_GAP`` times the second largest); else None."""
+    top = min(max_clusters, vals.shape[0] - 1)
+    if top < 3:
+        return None
+    gaps = vals[1:top] - vals[2 : top + 1]  # gaps[i]: after the top i + 2 eigenvalues
+    order = np.argsort(-gaps, kind="stable")
+    first, second = gaps[order[0]], gaps[order[1]] if gaps.shape[0] > 1 else 0.0
+    if first <= 0 or first < _CLEAR_GAP * second:
+        return None
+    return int(order[0]) + 2
 
 
 class CoverageSampling(BaseQueryStrategy):
     """Query typical rows of the graph clusters that hold the fewest labels.
 
-    Needs no model, no labels and no number of classes:
+    Needs no model, no labels and no number of classes. The kNN graph is cut
+    into spectral clusters (as :class:`~sklearn_fewlabel.cluster.KNNSpectralClustering`
+    does); clusters that hold no label come first (largest first), then the
+    clusters with the most rows per label. From each, the most typical
+    unlabelled row (highest cosine to its cluster's centre in the spectral
+    embedding) that is not a graph neighbour of a labelled or already chosen
+    row. The number of clusters is
 
-    - **cold start** (no label yet): the rows of
-      :func:`~sklearn_fewlabel.semi_supervised.select_representatives`
-      (spectral clusters of the kNN graph, as many as the batch; k-means on
-      the rows below 10), one typical row per cluster;
-    - **with labels**: the kNN graph is cut into
-      ``min(n_classes_found + batch_size, max_clusters)`` spectral clusters
-      (:class:`~sklearn_fewlabel.cluster.KNNSpectralClustering`); clusters
-      that hold no label come first (largest first), then the clusters with
-      the most rows per label. From each, the most typical unlabelled row
-      (highest cosine to its cluster's centre in the spectral embedding) that
-      is not a graph neighbour of a labelled or already chosen row.
+    ``max(n_classes_found + batch_size, floor)``, at most ``max_clusters``:
+
+    as many groups as the labels could tell apart after this batch, but never
+    fewer than ``min_clusters``. With ``min_clusters="eigengap"`` the floor is
+    the number of groups read from a *clear* gap of the graph's spectrum (the
+    largest gap among the top ``max_clusters`` eigenvalues at least twice the
+    second largest; no floor otherwise). It matters when queries come one or
+    a few at a time: without a floor, the first queries cut the data into 2,
+    3, ... clusters, which split along other lines than the classes (on MNIST
+    features, one query at a time found 8-9 digits in 15 queries); with the
+    eigengap floor (10 groups on MNIST) every query goes to a label-free one
+    of the same 10 clusters (all ten digits in 10 queries,
+    ``benchmarks/bench_active.py --part discovery``).
+
+    A **cold start** (no label yet) with a batch at least as large as the floor
+    takes :func:`~sklearn_fewlabel.semi_supervised.select_representatives`
+    (one typical row per spectral cluster, as many clusters as the batch;
+    k-means on the rows below 10). The graph and its eigenvectors are computed
+    once and reused while ``X`` does not change.
 
     After each query, ``unlabeled_cluster_share_`` says how much of the data
     lies in clusters that hold no label even with the batch labelled (a class
@@ -40,10 +102,11 @@ class CoverageSampling(BaseQueryStrategy):
         Neighbours of the kNN graph.
     max_clusters : int, default=50
         Upper bound on the number of spectral clusters (the eigenproblem
-        grows with it). The number of clusters is the number of classes
-        found so far plus the batch size: as many groups as the labels could
-        tell apart after this batch (with ``n_labeled + batch_size``, classes
-        already labelled were split and their pieces drew the queries).
+        grows with it).
+    min_clusters : "eigengap", int or None, default="eigengap"
+        Floor on the number of clusters: ``"eigengap"`` (estimated from the
+        spectrum when the gap is clear, see above), a number (e.g. a guess
+        of the number of classes) or None (no floor).
     random_state : int, RandomState instance or None, default=None
         Seeds the clustering.
 
@@ -51,8 +114,12 @@ class CoverageSampling(BaseQueryStrategy):
     ----------
     n_clusters_ : int
         Clusters of the last query.
-    cluster_labels_ : ndarray of shape (n_samples,)
-        Cluster of each row at the last query.
+    cluster_labels_ : ndarray of shape (n_samples,) or None
+        Cluster of each row at the last query (None when the cold start was
+        :func:`~sklearn_fewlabel.semi_supervised.select_representatives`).
+    eigengap_clusters_ : int or None
+        Number of groups at a clear gap of the spectrum (None: no clear gap,
+        or ``min_clusters`` is not ``"eigengap"``).
     n_unlabeled_clusters_ : int
         Clusters holding no label even with the last batch labelled.
     unlabeled_cluster_share_ : float
@@ -78,20 +145,45 @@ class CoverageSampling(BaseQueryStrategy):
     _parameter_constraints: dict = {
         "n_neighbors": [Interval(numbers.Integral, 1, None, closed="left")],
         "max_clusters": [Interval(numbers.Integral, 2, None, closed="left")],
+        "min_clusters": [
+            StrOptions({"eigengap"}),
+            Interval(numbers.Integral, 1, None, closed="left"),
+            None,
+        ],
         "random_state": ["random_state"],
     }
 
-    def __init__(self, *, n_neighbors=10, max_clusters=50, random_state=None):
+    def __init__(self, *, n_neighbors=10, max_clusters=50, min_clusters="eigengap",
+                 random_state=None):
         self.n_neighbors = n_neighbors
         self.max_clusters = max_clusters
+        self.min_clusters = min_clusters
         self.random_state = random_state
+
+    def _basis(self, X):
+        """Graph, eigenvalues and eigenvectors of ``X``, cached while X stays the same."""
+        n_neighbors = min(self.n_neighbors, X.shape[0] - 1)
+        n_vectors = min(self.max_clusters + 1, X.shape[0])
+        key = (joblib_hash(X), n_neighbors, n_vectors)
+        cache = getattr(self, "_spectral_cache", None)
+        if cache is None or cache[0] != key:
+            cache = (key, *_spectral_basis(X, n_neighbors, n_vectors))
+            self._spectral_cache = cache
+        return cache[1:]
 
     def _query(self, X, y, labeled, pool, batch_size, estimator):
         self._validate_params()
         rng = check_random_state(self.random_state)
         n = X.shape[0]
         n_lab = int(labeled.sum())
-        if n_lab == 0 and pool.shape[0] == n:
+        floor = self.min_clusters if self.min_clusters != "eigengap" else None
+        self.eigengap_clusters_ = None
+        if n >= 10 and self.min_clusters == "eigengap":
+            _, vals, _ = self._basis(X)
+            self.eigengap_clusters_ = _eigengap_clusters(vals, self.max_clusters)
+            floor = self.eigengap_clusters_
+        floor = 0 if floor is None else int(floor)
+        if n_lab == 0 and pool.shape[0] == n and (batch_size >= floor or n < 10):
             idx = select_representatives(X, batch_size, random_state=rng)
             self.n_clusters_ = batch_size
             self.cluster_labels_ = None
@@ -99,19 +191,13 @@ class CoverageSampling(BaseQueryStrategy):
             self.unlabeled_cluster_share_ = 0.0
             return idx
         n_found = np.unique(y[labeled].astype(str)).shape[0]
-        k = int(min(n_found + batch_size, self.max_clusters, n - 1))
+        k = int(min(max(n_found + batch_size, floor), self.max_clusters, n - 1))
         k = max(k, 2)
-        sc = KNNSpectralClustering(
-            n_clusters=k,
-            n_neighbors=min(self.n_neighbors, n - 1),
-            random_state=rng.randint(np.iinfo(np.int32).max),
-        )
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
-            sc.fit(X)
-        cl = sc.labels_
-        E = sc.embedding_
-        C = sc._unit_centers()
+        A, _, vecs = self._basis(X)
+        E = _unit_rows(vecs[:, : k + 1])
+        km = KMeans(n_clusters=k, n_init=10, random_state=rng.randint(np.iinfo(np.int32).max))
+        cl = km.fit_predict(E)
+        C = _unit_rows(km.cluster_centers_)
         typical = np.einsum("ij,ij->i", E, C[cl])
         sizes = np.bincount(cl, minlength=k)
         counts = np.bincount(cl[labeled], minlength=k)
@@ -119,7 +205,6 @@ class CoverageSampling(BaseQueryStrategy):
         self.cluster_labels_ = cl
 
         # rows next to a labelled (or chosen) row teach little: skip them
-        A = sc.affinity_matrix_.tocsr()
         blocked = np.zeros(n, dtype=bool)
         blocked[labeled] = True
         lab_rows = np.flatnonzero(labeled)

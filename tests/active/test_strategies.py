@@ -78,12 +78,81 @@ def test_bad_input_errors(blobs):
         RandomSampling().query(X, y_part[:10], batch_size=2)
 
 
-def test_coverage_cold_start_finds_every_blob_without_the_number_of_classes():
+def _uneven_blobs():
     centers = [[0, 0], [10, 0], [0, 10], [10, 10], [20, 0], [20, 10]]
-    X, y = make_blobs([300, 40, 150, 60, 30, 20], centers=centers, cluster_std=0.8,
-                      random_state=1)  # uneven sizes, well separated
+    return make_blobs([300, 40, 150, 60, 30, 20], centers=centers, cluster_std=0.8,
+                      random_state=1)
+
+
+def test_coverage_cold_start_finds_every_blob_without_the_number_of_classes():
+    X, y = _uneven_blobs()  # uneven sizes, well separated
     idx = CoverageSampling(random_state=0).query(X, np.full(len(y), -1), batch_size=6)
     assert sorted(y[idx]) == list(range(6))
+
+
+def test_eigengap_estimate_only_when_the_gap_is_clear():
+    from sklearn_fewlabel.active._coverage import _eigengap_clusters
+
+    clear = np.array([1.0, 0.99, 0.98, 0.97, 0.70, 0.68, 0.66, 0.64])  # gap after 4 values
+    assert _eigengap_clusters(clear, 50) == 4
+    flat = np.array([1.0, 0.99, 0.97, 0.955, 0.94, 0.925, 0.91])  # no gap twice another
+    assert _eigengap_clusters(flat, 50) is None
+    assert _eigengap_clusters(clear, 3) is None or _eigengap_clusters(clear, 3) <= 3
+    assert _eigengap_clusters(clear[:3], 50) is None  # too few eigenvalues to tell
+
+
+def _six_blobs():
+    return make_blobs([68, 74, 168, 168, 93, 173], n_features=5, centers=None,
+                      cluster_std=[1.42, 1.43, 1.92, 1.52, 1.04, 1.16], center_box=(-8, 8),
+                      random_state=3)
+
+
+def _one_at_a_time(strategy, X, y, n_queries):
+    y_part = np.full(len(y), -1)
+    for _ in range(n_queries):
+        i = strategy.query(X, y_part, batch_size=1)[0]
+        y_part[i] = y[i]
+    return y_part
+
+
+@pytest.mark.parametrize("strategy", [CoverageSampling, AutoSampling])
+def test_one_query_at_a_time_finds_every_blob_in_as_many_queries(strategy):
+    # the regression of issue 13: without a floor, sequential queries cut the data into
+    # 2, 3, ... clusters that split along other lines than the groups (here: 4 of 6 blobs
+    # found in 6 queries); the eigengap floor keeps every query on the 6 groups
+    X, y = _six_blobs()
+    s = strategy(random_state=0)
+    y_part = _one_at_a_time(s, X, y, 6)
+    assert sorted(y_part[y_part != -1]) == list(range(6))
+    inner = getattr(s, "strategy_", s)
+    assert inner.eigengap_clusters_ == 6 and inner.n_clusters_ == 6
+    no_floor = _one_at_a_time(strategy(min_clusters=None, random_state=0), X, y, 6)
+    assert len(set(no_floor[no_floor != -1])) < 6
+
+
+def _uneven_blobs():
+    centers = [[0, 0], [10, 0], [0, 10], [10, 10], [20, 0], [20, 10]]
+    return make_blobs([300, 40, 150, 60, 30, 20], centers=centers, cluster_std=0.8,
+                      random_state=1)
+
+
+def test_coverage_min_clusters_floor_and_cache():
+    X, y = _uneven_blobs()
+    y_part = np.full(len(y), -1)
+    y_part[np.flatnonzero(y == 0)[0]] = 0
+    s = CoverageSampling(min_clusters=9, random_state=0)
+    s.query(X, y_part, batch_size=1)
+    assert s.n_clusters_ == 9 and s.eigengap_clusters_ is None
+    cache = s._spectral_cache
+    s.query(X, y_part, batch_size=2)
+    assert s._spectral_cache is cache  # same X: graph and eigenvectors reused
+    s.query(X + 1.0, y_part, batch_size=1)
+    assert s._spectral_cache is not cache  # new X: recomputed
+    s = CoverageSampling(min_clusters=None, random_state=0)
+    s.query(X, y_part, batch_size=1)
+    assert s.n_clusters_ == 2  # 1 class found + 1 query
+    with pytest.raises(ValueError, match="min_clusters"):
+        CoverageSampling(min_clusters="many").query(X, y_part, batch_size=1)
 
 
 def test_coverage_on_digits_finds_the_classes_random_misses():
