@@ -17,6 +17,7 @@ from ..neighbors._graph import ALGORITHMS, _assemble, _build_graphs
 from ..utils import check_partially_labeled
 from ._propagation import KNNLabelPropagation, KNNLabelSpreading, PoissonLearning
 from ._pseudo_label import PseudoLabelClassifier
+from ._feature_weights import apply_feature_weights, label_feature_weights
 
 #: Candidate names, in the order that breaks ties of the labelled-only
 #: estimate (and whose first entry is used when no estimate is possible).
@@ -121,6 +122,11 @@ class FewLabelClassifier(SemiSupervisedClassifierMixin, BaseEstimator):
         ``("poisson", "spreading", "pseudo_label", "logistic")``.
     cv : int, default=5
         Maximum number of folds of the labelled-only estimate.
+    feature_weights : {"auto", "fisher"} or None, default=None
+        Feature weights of the graph candidates' shared graph, as in
+        :class:`PoissonLearning` (computed once from all labelled rows, so the
+        held-out rows of the estimate took part in them: an optimistic bias
+        of the graph candidates' estimates).
     algorithm : {"auto", "brute", "sklearn", "ivf", "pynndescent"}, default="auto"
         Neighbour search (see :func:`~sklearn_fewlabel.neighbors.knn_graph`).
     algorithm_params : dict, default=None
@@ -140,6 +146,8 @@ class FewLabelClassifier(SemiSupervisedClassifierMixin, BaseEstimator):
         Name of the chosen candidate.
     best_estimator_ : estimator
         The chosen candidate, fitted on all labels.
+    feature_weights_ : ndarray of shape (n_features,) or None
+        Weights of the features in the graph candidates' graph (None: none).
     cv_results_ : dict of ndarrays
         One entry per candidate: ``"candidate"``, ``"mean_test_score"`` (NaN
         when there was no estimate), ``"std_test_score"`` (over folds),
@@ -178,6 +186,7 @@ class FewLabelClassifier(SemiSupervisedClassifierMixin, BaseEstimator):
         "n_neighbors": ["array-like", Interval(numbers.Integral, 1, None, closed="left")],
         "candidates": [None, list, tuple],
         "cv": [Interval(numbers.Integral, 2, None, closed="left")],
+        "feature_weights": [StrOptions({"auto", "fisher"}), None],
         "algorithm": [StrOptions(set(ALGORITHMS))],
         "algorithm_params": [None, dict],
         "random_state": ["random_state"],
@@ -191,6 +200,7 @@ class FewLabelClassifier(SemiSupervisedClassifierMixin, BaseEstimator):
         n_neighbors=(10, 20),
         candidates=None,
         cv=5,
+        feature_weights=None,
         algorithm="auto",
         algorithm_params=None,
         random_state=None,
@@ -200,6 +210,7 @@ class FewLabelClassifier(SemiSupervisedClassifierMixin, BaseEstimator):
         self.n_neighbors = n_neighbors
         self.candidates = candidates
         self.cv = cv
+        self.feature_weights = feature_weights
         self.algorithm = algorithm
         self.algorithm_params = algorithm_params
         self.random_state = random_state
@@ -236,10 +247,13 @@ class FewLabelClassifier(SemiSupervisedClassifierMixin, BaseEstimator):
         if base in _GRAPH_CANDIDATES:
             k = int(name.rsplit("_k", 1)[1])
             W, kernel = self._graphs[k]
-            model = _GRAPH_CANDIDATES[base](n_neighbors=k, random_state=seed)
+            model = _GRAPH_CANDIDATES[base](
+                n_neighbors=k, feature_weights=self.feature_weights, random_state=seed
+            )
+            model.feature_weights_ = self.feature_weights_
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", UserWarning)
-                return model._fit_graph(X, y, labeled, classes, W, kernel)
+                return model._fit_graph(self._X_graph, y, labeled, classes, W, kernel)
         if base == "logistic":
             return clone(self._logistic()).fit(X[labeled], y[labeled])
         if base == "nearest_neighbor":
@@ -355,7 +369,13 @@ class FewLabelClassifier(SemiSupervisedClassifierMixin, BaseEstimator):
         rng = check_random_state(self.random_state)
         seed = rng.randint(np.iinfo(np.int32).max)
         names = self._candidate_names(ks)
-        self._prepare_graphs(X, ks, names, seed)
+        y_idx = np.zeros(n, dtype=np.int64)
+        y_idx[labeled] = np.searchsorted(classes, y[labeled])
+        self.feature_weights_ = label_feature_weights(
+            X, y_idx, labeled, classes.shape[0], self.feature_weights
+        )
+        self._X_graph = apply_feature_weights(X, self.feature_weights_)
+        self._prepare_graphs(self._X_graph, ks, names, seed)
         scores, n_test, times, n_folds = self._cross_validate(
             X, y, labeled, names, rng, seed
         )
@@ -405,7 +425,7 @@ class FewLabelClassifier(SemiSupervisedClassifierMixin, BaseEstimator):
         self.classes_ = classes
         model = self.best_estimator_
         self.transduction_ = self._predict_rows(model, X, np.arange(n))
-        for attr in ("_graphs", "_connectivity", "_ks"):
+        for attr in ("_graphs", "_connectivity", "_ks", "_X_graph"):
             self.__dict__.pop(attr, None)
         return self
 
