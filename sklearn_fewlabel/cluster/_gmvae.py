@@ -11,7 +11,14 @@ import time
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin, _fit_context, clone
+from sklearn.base import (
+    BaseEstimator,
+    ClassNamePrefixFeaturesOutMixin,
+    ClusterMixin,
+    TransformerMixin,
+    _fit_context,
+    clone,
+)
 from sklearn.mixture import GaussianMixture
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
@@ -72,7 +79,7 @@ class _GMVAENet(NeuralNet):
         return loss
 
 
-class GMVAEClusterer(TransformerMixin, ClusterMixin, BaseEstimator):
+class GMVAEClusterer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, BaseEstimator):
     """Clustering with a Gaussian-mixture variational autoencoder (VaDE-style).
 
     One Gaussian encoder ``q(z|x)``, a learned mixture prior
@@ -486,6 +493,7 @@ class GMVAEClusterer(TransformerMixin, ClusterMixin, BaseEstimator):
             self.cluster_weights_ = m.log_pi().exp().cpu().double().numpy()
             self.cluster_means_ = m.prior_mu.detach().cpu().double().numpy()
         self.labels_ = self._predict_t(Xt)
+        self._n_features_out = self.latent_dim
         self.fit_time_ = time.perf_counter() - t0
         return self
 

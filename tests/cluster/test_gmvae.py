@@ -105,6 +105,16 @@ def test_transform_is_posterior_mean(blobs, fitted_blobs):
     np.testing.assert_allclose(gm.transform(X), mu.numpy(), rtol=1e-5, atol=1e-6)
 
 
+def test_set_output_and_feature_names(blobs, fitted_blobs):
+    # issue 18: GMVAEClusterer had transform but no set_output/get_feature_names_out
+    pd = pytest.importorskip("pandas")
+    X, _ = blobs
+    names = fitted_blobs.get_feature_names_out()
+    assert list(names) == [f"gmvaeclusterer{i}" for i in range(fitted_blobs.latent_dim)]
+    Z = clone(fitted_blobs).set_output(transform="pandas").fit(X).transform(X)
+    assert isinstance(Z, pd.DataFrame) and list(Z.columns) == list(names)
+
+
 def test_blobs_are_clustered(blobs):
     X, y = blobs
     gm = GMVAEClusterer(
