@@ -188,7 +188,8 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     random_state : int, RandomState instance or None, default=None
         Seeds the strategy and the default estimator.
     verbose : bool, default=False
-        Print one line per round.
+        Show a progress bar (tqdm) of the rounds, with the labels, classes
+        found, phase and prediction change of the last one.
 
     Attributes
     ----------
@@ -317,14 +318,22 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         history = {k: [] for k in ("n_labeled", "n_classes", "phase", "changed",
                                    "unlabeled_cluster_share")}
         queried, rounds = [], None
+        progress = None
+        if self.verbose:
+            from tqdm.auto import tqdm  # a dependency of skorch
+
+            progress = tqdm(total=len(schedule), desc=name, unit="round")
         for rounds in active_loop(estimator, strategy, X, y_start, schedule, answer,
                                   exclude=exclude):
             queried.append(rounds["queried"])
             for k in history:
                 history[k].append(rounds[k])
-            if self.verbose:
-                print(f"[{name}] {rounds['n_labeled']} labels, {rounds['n_classes']} classes, "
-                      f"phase={rounds['phase']}, changed={rounds['changed']:.3f}")
+            if progress is not None:
+                progress.set_postfix(labels=rounds["n_labeled"], classes=rounds["n_classes"],
+                                     phase=rounds["phase"], changed=f"{rounds['changed']:.3f}")
+                progress.update()
+        if progress is not None:
+            progress.close()
         if rounds is None or rounds["model"] is None:
             raise ValueError(
                 f"{name}: the answers hold only one class; the estimator needs two "

@@ -196,3 +196,15 @@ def test_curve_and_display(blobs):
 def test_learner_clone_keeps_params():
     learner = ActiveLearner(PoissonLearning(), n_labels=7, strategy="coverage")
     assert clone(learner).get_params()["n_labels"] == 7
+
+
+def test_verbose_shows_a_progress_bar_and_is_silent_by_default(blobs, capsys):
+    # issue 18: long loops show tqdm progress when verbose is set, nothing otherwise
+    X, y = blobs
+    ActiveLearner(PoissonLearning(), n_labels=8, batch_size=4, random_state=0).fit(X, y)
+    out = capsys.readouterr()
+    assert out.out == "" and "round" not in out.err
+    ActiveLearner(PoissonLearning(), n_labels=8, batch_size=4, random_state=0,
+                  verbose=True).fit(X, y)
+    err = capsys.readouterr().err
+    assert "ActiveLearner" in err and "2/2" in err and "labels=8" in err
