@@ -22,7 +22,21 @@ extensions = [
     "sphinx.ext.doctest",
     "sphinx.ext.mathjax",
     "numpydoc",
+    "sphinx_gallery.gen_gallery",
 ]
+
+# the gallery: every script in examples/ runs at build time (offline, small data) and shows
+# its figure; an example that raises fails the build
+sphinx_gallery_conf = {
+    "examples_dirs": "../examples",
+    "gallery_dirs": "auto_examples",
+    "filename_pattern": r"/plot_",
+    "abort_on_example_error": True,
+    "download_all_examples": False,
+    "show_memory": False,
+    "remove_config_comments": True,
+    "within_subsection_order": "FileNameSortKey",
+}
 autosummary_generate = True
 autodoc_default_options = {
     "members": True,
@@ -38,7 +52,16 @@ autodoc_default_options = {
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 templates_path = []
-exclude_patterns = ["_build", "_readme_results.py"]
-html_theme = "alabaster"
-html_static_path = []
+exclude_patterns = ["_build", "_readme_results.py", "auto_examples/*.ipynb",
+                    "auto_examples/*.py", "auto_examples/*.zip"]
+html_theme = "pydata_sphinx_theme"
+html_theme_options = {
+    "navbar_align": "left",
+    "show_toc_level": 2,
+    "navigation_with_keys": False,
+    "header_links_before_dropdown": 6,
+}
+html_title = f"sklearn-fewlabel {release}"
+html_static_path = ["_static"]
+html_css_files = ["custom.css"]
 nitpicky = False
