@@ -2,6 +2,8 @@
 
 from sklearn.base import ClassifierMixin
 
+from .metrics._labeled import labeled_accuracy_score
+
 
 class SemiSupervisedClassifierMixin(ClassifierMixin):
     """Mixin for classifiers that take ``-1`` for unlabelled rows in ``fit``.
@@ -32,8 +34,6 @@ class SemiSupervisedClassifierMixin(ClassifierMixin):
         score : float
             Accuracy of ``self.predict(X)`` on the labelled rows.
         """
-        from .model_selection._scorer import labeled_accuracy_score
-
         return labeled_accuracy_score(y, self.predict(X), sample_weight=sample_weight)
 
 

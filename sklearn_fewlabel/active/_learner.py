@@ -4,12 +4,13 @@ import numbers
 import warnings
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, _fit_context, clone
+from sklearn.base import BaseEstimator, MetaEstimatorMixin, _fit_context, clone
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ..base import SemiSupervisedClassifierMixin
 from ..utils import check_partially_labeled
 from ._auto import AutoSampling
 from ..utils._models import final_model
@@ -145,7 +146,7 @@ def _estimator_has(attr):
     return check
 
 
-class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
+class ActiveLearner(MetaEstimatorMixin, SemiSupervisedClassifierMixin, BaseEstimator):
     """Ask for the labels worth having, refit, repeat: active learning in one ``fit``.
 
     ``fit(X, y)`` runs rounds of *query* (the strategy picks ``batch_size``
