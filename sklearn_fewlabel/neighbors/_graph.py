@@ -47,6 +47,15 @@ WEIGHTS = ("self-tuning", "gaussian", "connectivity")
 _CHUNK_BYTES = 1 << 23  # work blocks of 8 MB (brute force: 4x that)
 
 
+def _progress(iterable, enabled, desc, total=None):
+    """``iterable`` wrapped in a tqdm progress bar when ``enabled`` (silent otherwise)."""
+    if not enabled:
+        return iterable
+    from tqdm.auto import tqdm  # a dependency of skorch
+
+    return tqdm(iterable, desc=desc, total=total, leave=False)
+
+
 def _resolve_algorithm(algorithm, X, metric):
     if algorithm != "auto":
         if algorithm in ("brute", "ivf"):
@@ -137,6 +146,7 @@ class _KNNIndex:
         self.n_cells = None
         self.n_probe = 16
         self.n_refine = 0
+        self.verbose = False
 
     # -- fitting ---------------------------------------------------------
     def fit(self, X, max_neighbors):
@@ -258,7 +268,7 @@ class _KNNIndex:
         D = torch.empty((n, k), dtype=torch.float32)
         ind = torch.empty((n, k), dtype=torch.int64)
         step = max(1, 4 * _CHUNK_BYTES // (4 * Xb.shape[0]))
-        for s in range(0, n, step):
+        for s in _progress(range(0, n, step), self.verbose, "knn_graph (exact)"):
             q = Xq[s : s + step]
             d2 = torch.addmm(nb.unsqueeze(0), q, Xb.T, alpha=-2)
             if self_query:
@@ -288,7 +298,7 @@ class _KNNIndex:
         Dp_flat, Ip_flat = Dp.view(n * n_probe, kb), Ip.view(n * n_probe, kb)
         order, off = self._cell_order, self._cell_offsets
 
-        def scan(pair_ids, thresh=None):
+        def scan(pair_ids, thresh=None, desc="knn_graph (ivf)"):
             """Search the (query, slot) pairs ``pair_ids`` cell by cell.
 
             With ``thresh`` (an upper bound on each query's k-th squared
@@ -299,7 +309,8 @@ class _KNNIndex:
             srt = torch.argsort(cells, stable=True)
             pair_ids, cells = pair_ids[srt], cells[srt]
             bounds = torch.searchsorted(cells, torch.arange(C.shape[0] + 1))
-            for c in torch.nonzero(bounds[1:] > bounds[:-1]).ravel().tolist():
+            visited = torch.nonzero(bounds[1:] > bounds[:-1]).ravel().tolist()
+            for c in _progress(visited, self.verbose, desc):
                 pairs = pair_ids[bounds[c] : bounds[c + 1]]
                 qi = pairs // n_probe
                 members = order[off[c] : off[c + 1]]
@@ -334,7 +345,8 @@ class _KNNIndex:
         for lo, hi in ((0, 1), (1, 4), (4, n_probe)):
             if lo >= n_probe:
                 break
-            scan(slots[:, lo : min(hi, n_probe)].reshape(-1), thresh)
+            scan(slots[:, lo : min(hi, n_probe)].reshape(-1), thresh,
+                 f"knn_graph (ivf, probes {lo + 1}-{min(hi, n_probe)} of {n_probe})")
             if hi < n_probe:
                 found = Dp[:, :hi, :].reshape(n, -1)
                 thresh = torch.kthvalue(found, min(kb, found.shape[1]), dim=1).values
@@ -479,6 +491,7 @@ def knn_graph(
     metric="euclidean",
     random_state=None,
     n_jobs=None,
+    verbose=False,
 ):
     """Build a sparse, symmetric, weighted k-nearest-neighbour graph.
 
@@ -528,6 +541,9 @@ def knn_graph(
         Seeds the approximate backends (the exact ones ignore it).
     n_jobs : int, default=None
         Passed to :class:`~sklearn.neighbors.NearestNeighbors` / pynndescent.
+    verbose : bool, default=False
+        Show tqdm progress bars of the ``"brute"`` and ``"ivf"`` searches
+        (worth it from a few hundred thousand rows); silent by default.
 
     Returns
     -------
@@ -567,6 +583,7 @@ def knn_graph(
         metric=metric,
         random_state=random_state,
         n_jobs=n_jobs,
+        verbose=verbose,
     )
     return graph
 
@@ -584,6 +601,7 @@ def _build_graph(
     random_state,
     n_jobs,
     algorithm_params=None,
+    verbose=False,
 ):
     """Graph and a fitted :class:`_GraphKernel` (for new rows); X validated."""
     graphs, _ = _build_graphs(
@@ -598,6 +616,7 @@ def _build_graph(
         random_state=random_state,
         n_jobs=n_jobs,
         algorithm_params=algorithm_params,
+        verbose=verbose,
     )
     return graphs[n_neighbors]
 
@@ -615,6 +634,7 @@ def _build_graphs(
     random_state,
     n_jobs,
     algorithm_params=None,
+    verbose=False,
 ):
     """Graphs for several ``n_neighbors`` from ONE neighbour search.
 
@@ -634,7 +654,9 @@ def _build_graphs(
         algorithm_params=algorithm_params,
         random_state=random_state,
         n_jobs=n_jobs,
-    ).fit(X, k_max)
+    )
+    index.verbose = verbose
+    index.fit(X, k_max)
     dist, ind = index.kneighbors(None, k_max)
     index._train_ind = torch.from_numpy(ind)
     graphs = {}

@@ -184,3 +184,15 @@ def test_input_not_mutated(digits):
     X0 = X.copy()
     knn_graph(X, n_neighbors=5)
     np.testing.assert_array_equal(X, X0)
+
+
+@pytest.mark.parametrize("algorithm", ["brute", "ivf"])
+def test_verbose_progress_and_silent_default(algorithm, capsys):
+    # issue 18: a long graph build shows tqdm progress when verbose is set
+    X, _ = make_blobs(600, n_features=5, centers=4, random_state=0)
+    W0 = knn_graph(X, 5, algorithm=algorithm, random_state=0)
+    out = capsys.readouterr()
+    assert out.out == "" and out.err == ""
+    W1 = knn_graph(X, 5, algorithm=algorithm, random_state=0, verbose=True)
+    assert "knn_graph" in capsys.readouterr().err
+    assert (W0 != W1).nnz == 0  # same graph
