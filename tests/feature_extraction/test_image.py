@@ -406,6 +406,20 @@ def test_shapes_and_feature_names():
     assert rect.transform(X[:, :24]).shape == (2, 24 + 6 * 9)
 
 
+def test_set_output_pandas_names_generated_columns():
+    # issue 18: generated columns are named after what they are, not x0..x171; only the
+    # pass-through pixel block keeps the input names
+    pd = pytest.importorskip("pandas")
+    X = np.random.RandomState(0).uniform(size=(3, 64))
+    df = GradientHistogramFeatures().set_output(transform="pandas").fit_transform(X)
+    assert isinstance(df, pd.DataFrame) and df.shape == (3, 172)
+    assert list(df.columns[:2]) == ["x0", "x1"] and df.columns[64] == "hog4_r0_c0_b0"
+    assert df.columns[-1].startswith("block")
+    named = pd.DataFrame(X, columns=[f"px{i}" for i in range(64)])
+    df = DeskewImages().set_output(transform="pandas").fit_transform(named)
+    assert list(df.columns) == list(named.columns)
+
+
 # -- errors ------------------------------------------------------------------
 
 
