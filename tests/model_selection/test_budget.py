@@ -198,3 +198,18 @@ def test_display_overlays_estimators():
     import matplotlib.pyplot as plt
 
     plt.close("all")
+
+
+def test_label_budget_with_string_labels_and_int_minus_one():
+    # issue 18: string labels with the integer -1 for unlabelled rows (the documented
+    # convention) raised "'<' not supported between instances of 'int' and 'str'"
+    from sklearn.datasets import load_digits
+
+    from sklearn_fewlabel import LabelBudget, PoissonLearning
+
+    X, y = load_digits(return_X_y=True)
+    y_str = np.array([f"digit{v}" for v in y], dtype=object)
+    y_str[np.arange(len(y)) % 3 != 0] = -1
+    budget = LabelBudget(PoissonLearning(), n_labeled=50, random_state=0).fit(X, y_str)
+    assert set(budget.predict(X[:20])) <= {f"digit{v}" for v in range(10)}
+    assert 0.8 < budget.score(X, y_str) <= 1.0
