@@ -17,6 +17,7 @@ from .active import (
 from .cluster import GMVAEClusterer, KNNSpectralClustering
 from .datasets import load_mnist
 from .feature_extraction import DeskewImages, GradientHistogramFeatures
+from .imprecise import find_label_issues
 from .metrics import cluster_accuracy, cluster_purity, labeled_accuracy_score
 from .model_selection import (
     LabelBudget,
@@ -73,6 +74,7 @@ __all__ = [
     "check_partially_labeled",
     "cluster_accuracy",
     "cluster_purity",
+    "find_label_issues",
     "knn_graph",
     "label_budget_curve",
     "labeled_accuracy_score",

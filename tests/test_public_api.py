@@ -11,7 +11,7 @@ def test_every_public_name_is_importable(name):
 
 
 @pytest.mark.parametrize(
-    "module", ["active", "cluster", "datasets", "feature_extraction", "metrics", "model_selection", "neighbors", "neural", "semi_supervised", "utils"]
+    "module", ["active", "cluster", "datasets", "feature_extraction", "imprecise", "metrics", "model_selection", "neighbors", "neural", "semi_supervised", "utils"]
 )
 def test_subpackage_all_is_complete(module):
     mod = importlib.import_module(f"sklearn_fewlabel.{module}")
