@@ -49,8 +49,13 @@ def find_label_issues(X, y, *, estimator=None, cv=5, return_proba=False, random_
         Given labels, ``-1`` for unlabelled rows.
     estimator : KNNLabelSpreading, KNNLabelPropagation or PoissonLearning, \
             default=None
-        Graph estimator whose graph settings and propagation are used;
-        ``None``: ``KNNLabelSpreading()``.
+        Graph estimator whose graph settings (``n_neighbors``, ``weight``,
+        ``local_scale``, ``symmetrize``, ``algorithm``) and propagation are
+        used (its ``feature_weights`` is not: the graph is built on ``X`` as
+        given); ``None``: ``KNNLabelSpreading()``, chosen on MNIST training
+        labels with 40% symmetric and 30% pair noise, where it flagged with
+        precision 1.00 / 0.99 and recall 0.99 / 0.92 against 0.97 / 0.96 and
+        0.95 / 0.88 for ``PoissonLearning()`` (one label draw).
     cv : int, default=5
         Number of folds of the labelled rows.
     return_proba : bool, default=False
