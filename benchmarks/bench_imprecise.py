@@ -1,6 +1,7 @@
 """Imprecise labels (issue 16), first part: noisy labels found with the kNN graph.
 
-Run: ``python benchmarks/bench_imprecise.py [--seeds 5] [--report]``. One thread.
+Run: ``python benchmarks/bench_imprecise.py [--seeds 5] [--first-seed 0] [--report]``. One
+thread.
 Writes ``results/imprecise.json``; ``--report`` prints the README table.
 
 MNIST deskew+HOG+PCA-100 features (cached by ``bench_robustness.py``), 1,000 stratified labels of
@@ -96,16 +97,17 @@ def report(res):
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--seeds", type=int, default=5)
+    p.add_argument("--first-seed", type=int, default=0, help="add seeds to the stored ones")
     p.add_argument("--report", action="store_true")
     args = p.parse_args(argv)
     path = RESULTS / "imprecise.json"
     if not args.report:
         Z, y, Zt, yt = mnist_features()
-        res = []
+        res = json.loads(path.read_text()) if args.first_seed and path.exists() else []
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            for seed in range(args.seeds):
-                res.append(run(seed, Z, y, Zt, yt))
+            for seed in range(args.first_seed, args.first_seed + args.seeds):
+                res = [r for r in res if r["seed"] != seed] + [run(seed, Z, y, Zt, yt)]
                 path.write_text(json.dumps(res, indent=1))
     res = json.loads(path.read_text())
     print(report(res))
