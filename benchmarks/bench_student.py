@@ -45,8 +45,10 @@ def run(config, seed, epochs, X, y, Xt, yt, method="student"):
     kind = "representative" if config.startswith("representative") else "stratified"
     n = int(config[len(kind):])
     if kind == "representative":
-        from bench_robustness import mnist_features
+        threads = torch.get_num_threads()
+        from bench_robustness import mnist_features  # its import sets torch to 1 thread
 
+        torch.set_num_threads(threads)
         Z = mnist_features()[0]
         y_part = mask_labels(y, n, strategy="representative", X=Z, random_state=900 + seed)
     else:
