@@ -9,8 +9,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, validate_params
 from sklearn.utils.validation import check_array
 
-from ..neighbors._graph import _build_graph
-from ..semi_supervised._fewlabel import _fold_ids
+from ..semi_supervised._fewlabel import _fold_ids, _hide_labels
 from ..semi_supervised._propagation import KNNLabelSpreading, _BaseKNNPropagation
 from ..utils import check_partially_labeled
 
@@ -109,28 +108,11 @@ def find_label_issues(X, y, *, estimator=None, cv=5, return_proba=False, random_
             "find_label_issues needs at least 2 labels in some class to hold any "
             "label out; every class has a single label."
         )
-    W, kernel = _build_graph(
-        X,
-        n_neighbors=min(est.n_neighbors, n - 1),
-        weight=est.weight,
-        local_scale=est.local_scale,
-        gamma=None,
-        symmetrize=est.symmetrize,
-        algorithm=est.algorithm,
-        algorithm_params=est.algorithm_params,
-        metric="euclidean",
-        random_state=rng.randint(np.iinfo(np.int32).max),
-        n_jobs=est.n_jobs,
-    )
-    est.feature_weights_ = None
+    W, kernel = est._graph(X, rng.randint(np.iinfo(np.int32).max))
     proba = np.full((n, classes.shape[0]), np.nan)
     for f in np.unique(folds[folds >= 0]):
         held = lab_idx[folds == f]
-        y_f = y.copy() if y.dtype.kind in "iO" else y.astype(object)
-        y_f[held] = -1
-        lab_f = labeled.copy()
-        lab_f[held] = False
-        classes_f = np.unique(y[lab_f])
+        y_f, lab_f, classes_f = _hide_labels(y, labeled, held)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
             model = clone(est)

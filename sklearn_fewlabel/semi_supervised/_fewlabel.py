@@ -59,6 +59,17 @@ def _fold_ids(y_lab, n_folds, rng):
     return folds
 
 
+def _hide_labels(y, labeled, held):
+    """``y`` with the rows ``held`` set to ``-1``, the matching labelled mask and
+    the classes still labelled (for fold estimates; ``y`` is not changed)."""
+    # fixed-width string labels cannot hold the integer -1
+    y_f = y.copy() if y.dtype.kind in "iO" else y.astype(object)
+    y_f[held] = -1
+    lab_f = labeled.copy()
+    lab_f[held] = False
+    return y_f, lab_f, np.unique(y[lab_f])
+
+
 class FewLabelClassifier(SemiSupervisedClassifierMixin, BaseEstimator):
     """Pick the best of several few-label methods from the labelled rows alone.
 
@@ -317,12 +328,7 @@ class FewLabelClassifier(SemiSupervisedClassifierMixin, BaseEstimator):
         times = {c: [] for c in names}
         for f in fold_list:
             held = lab_idx[folds_of_lab == f]
-            # fixed-width string labels cannot hold the integer -1
-            y_f = y.copy() if y.dtype.kind in "iO" else y.astype(object)
-            y_f[held] = -1
-            lab_f = labeled.copy()
-            lab_f[held] = False
-            classes_f = np.unique(y[lab_f])
+            y_f, lab_f, classes_f = _hide_labels(y, labeled, held)
             for c in names:
                 t = time.perf_counter()
                 model = self._fit_candidate(c, X, y_f, lab_f, classes_f, seed)

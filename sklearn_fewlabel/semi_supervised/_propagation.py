@@ -195,16 +195,21 @@ class _BaseKNNPropagation(SemiSupervisedClassifierMixin, BaseEstimator, metaclas
             raise ValueError(
                 f"{name} needs at least 2 samples to build a graph; got n_samples={n}."
             )
-        k = min(self.n_neighbors, n - 1)
         y_idx = np.zeros(n, dtype=np.int64)
         y_idx[labeled] = np.searchsorted(classes, y[labeled])
         self.feature_weights_ = label_feature_weights(
             X, y_idx, labeled, classes.shape[0], self.feature_weights
         )
         X = apply_feature_weights(X, self.feature_weights_)
-        W, kernel = _build_graph(
+        W, kernel = self._graph(X, self.random_state)
+        return self._fit_graph(X, y, labeled, classes, W, kernel)
+
+    def _graph(self, X, random_state):
+        """The kNN graph of ``X`` (validated) with this estimator's settings and
+        its kernel for new rows; shared by ``fit`` and ``find_label_issues``."""
+        return _build_graph(
             X,
-            n_neighbors=k,
+            n_neighbors=min(self.n_neighbors, X.shape[0] - 1),
             weight=self.weight,
             local_scale=self.local_scale,
             gamma=None,
@@ -212,10 +217,9 @@ class _BaseKNNPropagation(SemiSupervisedClassifierMixin, BaseEstimator, metaclas
             algorithm=self.algorithm,
             algorithm_params=self.algorithm_params,
             metric="euclidean",
-            random_state=self.random_state,
+            random_state=random_state,
             n_jobs=self.n_jobs,
         )
-        return self._fit_graph(X, y, labeled, classes, W, kernel)
 
     def _fit_graph(self, X, y, labeled, classes, W, kernel):
         """Propagate on a built graph (``X``, ``y`` validated); shared by ``fit``
