@@ -6,13 +6,11 @@ import warnings
 
 import numpy as np
 from joblib import hash as joblib_hash
-from scipy.sparse.csgraph import connected_components
 from sklearn.cluster import KMeans
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ..cluster._spectral import _normalized_adjacency, _spectral_vectors, _unit_rows
-from ..neighbors._graph import _build_graph, _join_components
+from ..cluster._spectral import _graph_spectrum, _unit_rows
 from ..semi_supervised import select_representatives
 from ._base import BaseQueryStrategy
 
@@ -27,23 +25,11 @@ _CLEAR_GAP = 2.0
 def _spectral_basis(X, n_neighbors, n_vectors):
     """kNN graph (components joined) and its top ``n_vectors`` eigenpairs of
     the normalised adjacency, as :class:`KNNSpectralClustering` builds them."""
-    W, kernel = _build_graph(
-        X,
-        n_neighbors=n_neighbors,
-        weight="self-tuning",
-        local_scale=7,
-        gamma=None,
-        symmetrize="mean",
-        algorithm="auto",
-        metric="euclidean",
-        random_state=0,
-        n_jobs=None,
-    )
-    W, _ = _join_components(X, W, kernel)
-    n_cc, comp = connected_components(W, directed=False)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        vals, vecs = _spectral_vectors(_normalized_adjacency(W), comp, n_cc, n_vectors, 1e-4)
+        W, _, _, _, vals, vecs = _graph_spectrum(
+            X, n_vectors=n_vectors, n_neighbors=n_neighbors, random_state=0
+        )
     return W.tocsr(), vals, vecs
 
 

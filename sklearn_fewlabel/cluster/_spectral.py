@@ -119,6 +119,58 @@ def _spectral_vectors(A, comp, n_cc, k, tol):
     return vals, vecs
 
 
+def _graph_spectrum(
+    X,
+    *,
+    n_vectors,
+    n_neighbors=10,
+    weight="self-tuning",
+    algorithm="auto",
+    algorithm_params=None,
+    connect_components=True,
+    eigen_tol=1e-4,
+    random_state=None,
+    n_jobs=None,
+    warn_components=None,
+):
+    """The kNN graph of ``X`` (components bridged if asked) and the top
+    ``n_vectors`` eigenpairs of its normalised adjacency.
+
+    Returns ``(W, kernel, bridges, n_connected_components, eigenvalues,
+    eigenvectors)``; shared by :class:`KNNSpectralClustering` and
+    :class:`~sklearn_fewlabel.active.CoverageSampling`. With
+    ``warn_components`` (the caller's name), warns when the graph has more
+    connected components than ``n_vectors``.
+    """
+    W, kernel = _build_graph(
+        X,
+        n_neighbors=n_neighbors,
+        weight=weight,
+        local_scale=7,
+        gamma=None,
+        symmetrize="mean",
+        algorithm=algorithm,
+        algorithm_params=algorithm_params,
+        metric="euclidean",
+        random_state=random_state,
+        n_jobs=n_jobs,
+    )
+    if connect_components:
+        W, bridges = _join_components(X, W, kernel, n_jobs=n_jobs)
+    else:
+        bridges = np.empty((0, 2), dtype=np.int64)
+    n_cc, comp = connected_components(W, directed=False)
+    if warn_components and n_cc > n_vectors:
+        warnings.warn(
+            f"{warn_components}: the kNN graph has {n_cc} connected components, more than "
+            f"n_components={n_vectors}; some components share an embedding "
+            "direction. Increase n_neighbors to connect them.",
+            UserWarning,
+        )
+    vals, vecs = _spectral_vectors(_normalized_adjacency(W), comp, n_cc, n_vectors, eigen_tol)
+    return W, kernel, bridges, n_cc, vals, vecs
+
+
 class KNNSpectralClustering(
     ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, BaseEstimator
 ):
@@ -350,33 +402,18 @@ class KNNSpectralClustering(
         else:
             n_comp = self.n_components
 
-        W, self._kernel = _build_graph(
+        W, self._kernel, self.bridges_, n_cc, vals, vecs = _graph_spectrum(
             X,
+            n_vectors=n_comp,
             n_neighbors=self.n_neighbors,
             weight=self.weight,
-            local_scale=7,
-            gamma=None,
-            symmetrize="mean",
             algorithm=self.algorithm,
             algorithm_params=self.algorithm_params,
-            metric="euclidean",
+            connect_components=self.connect_components,
+            eigen_tol=self.eigen_tol,
             random_state=self.random_state,
             n_jobs=self.n_jobs,
-        )
-        if self.connect_components:
-            W, self.bridges_ = _join_components(X, W, self._kernel, n_jobs=self.n_jobs)
-        else:
-            self.bridges_ = np.empty((0, 2), dtype=np.int64)
-        n_cc, comp = connected_components(W, directed=False)
-        if n_cc > n_comp:
-            warnings.warn(
-                f"{name}: the kNN graph has {n_cc} connected components, more than "
-                f"n_components={n_comp}; some components share an embedding "
-                "direction. Increase n_neighbors to connect them.",
-                UserWarning,
-            )
-        vals, vecs = _spectral_vectors(
-            _normalized_adjacency(W), comp, n_cc, n_comp, self.eigen_tol
+            warn_components=name,
         )
         E = _unit_rows(vecs)
         km = KMeans(
