@@ -10,17 +10,9 @@ from sklearn.cluster import KMeans
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ..cluster._spectral import _graph_spectrum, _unit_rows
+from ..cluster._spectral import _eigengap_clusters, _graph_spectrum, _unit_rows
 from ..semi_supervised import select_representatives
 from ._base import BaseQueryStrategy
-
-# a gap of the graph's spectrum counts as a clear estimate of the number of
-# groups when it is at least this many times the second largest gap
-# (training pools of benchmarks/bench_active.py: MNIST deskew+HOG+PCA-100
-# 2.7 at 10 groups, wine 2.9 at 3; 1.05-1.64 on the 12 other sets, where the
-# largest gap sat anywhere from 2 to 39 clusters)
-_CLEAR_GAP = 2.0
-
 
 def _spectral_basis(X, n_neighbors, n_vectors):
     """kNN graph (components joined) and its top ``n_vectors`` eigenpairs of
@@ -31,20 +23,6 @@ def _spectral_basis(X, n_neighbors, n_vectors):
             X, n_vectors=n_vectors, n_neighbors=n_neighbors, random_state=0
         )
     return W.tocsr(), vals, vecs
-
-
-def _eigengap_clusters(vals, max_clusters):
-    """Number of groups at the largest gap of the eigenvalues (descending),
-    if that gap is clear (``_CLEAR_GAP`` times the second largest); else None."""
-    top = min(max_clusters, vals.shape[0] - 1)
-    if top < 3:
-        return None
-    gaps = vals[1:top] - vals[2 : top + 1]  # gaps[i]: after the top i + 2 eigenvalues
-    order = np.argsort(-gaps, kind="stable")
-    first, second = gaps[order[0]], gaps[order[1]] if gaps.shape[0] > 1 else 0.0
-    if first <= 0 or first < _CLEAR_GAP * second:
-        return None
-    return int(order[0]) + 2
 
 
 class CoverageSampling(BaseQueryStrategy):

@@ -91,7 +91,7 @@ def test_coverage_cold_start_finds_every_blob_without_the_number_of_classes():
 
 
 def test_eigengap_estimate_only_when_the_gap_is_clear():
-    from sklearn_fewlabel.active._coverage import _eigengap_clusters
+    from sklearn_fewlabel.cluster._spectral import _eigengap_clusters
 
     clear = np.array([1.0, 0.99, 0.98, 0.97, 0.70, 0.68, 0.66, 0.64])  # gap after 4 values
     assert _eigengap_clusters(clear, 50) == 4

@@ -169,3 +169,58 @@ def test_opt_in_candidates_are_estimated_and_usable(digits, extra):
     assert only.best_candidate_.startswith(extra)
     assert only.score(X, y) > 0.6
     assert only.predict_proba(X[:4]).shape == (4, 10)
+
+
+def _atypical_blobs(n_features, cluster_std):
+    """Four blobs, one label each; class 0's label is a class-0 row moved next
+    to the centre of blob 1 (an atypical example of its class)."""
+    X, y, C = make_blobs(600, n_features=n_features, centers=4, cluster_std=cluster_std,
+                         random_state=0, return_centers=True)
+    i0 = np.flatnonzero(y == 0)[0]
+    X[i0] = C[1] + 0.15 * (C[0] - C[1])
+    y_part = np.full_like(y, -1)
+    y_part[i0] = 0
+    for c in (1, 2, 3):
+        rows = np.flatnonzero(y == c)
+        y_part[rows[np.argmin(np.linalg.norm(X[rows] - C[c], axis=1))]] = c
+    return X, y, y_part
+
+
+@pytest.mark.parametrize("n_features, cluster_std", [(5, 2.0), (10, 3.0)])
+def test_matched_clusters_recover_the_cluster_of_an_atypical_label(n_features, cluster_std):
+    X, y, y_part = _atypical_blobs(n_features, cluster_std)
+    poisson = PoissonLearning().fit(X, y_part)
+    assert np.mean(poisson.transduction_ == y) < 0.75  # blob 0 is lost to another class
+    clf = FewLabelClassifier(random_state=0).fit(X, y_part)
+    assert clf.eigengap_clusters_ == 4
+    assert clf.selection_ == "one label per class"
+    assert clf.best_candidate_ == "matched_clusters_k10"
+    assert list(clf.cv_results_["candidate"])[0] == "matched_clusters_k10"
+    assert np.mean(clf.transduction_ == y) > 0.94
+    lab = y_part != -1
+    np.testing.assert_array_equal(clf.transduction_[lab], y_part[lab])  # labels kept
+    model = clf.best_estimator_
+    assert sorted(model.cluster_classes_) == [0, 1, 2, 3]  # one class per cluster
+    # new rows follow the training rows' matched classes
+    proba = clf.predict_proba(X)
+    assert np.isfinite(proba).all() and np.allclose(proba.sum(1), 1)
+    assert np.mean(clf.predict(X) == clf.transduction_) > 0.97
+    assert clf.score(X, y) > 0.94
+
+
+def test_matched_clusters_need_a_clear_gap_and_estimate_like_any_candidate(digits):
+    X, y = digits  # no clear spectral gap at 10 groups
+    clf = FewLabelClassifier(candidates=["matched_clusters"], random_state=0).fit(X, _partial(y, 2))
+    assert clf.eigengap_clusters_ is None
+    assert list(clf.cv_results_["candidate"]) == ["poisson_k10"]  # its stand-in
+    Xb, yb, _ = _atypical_blobs(5, 2.0)
+    y_part = _partial(yb, 3)
+    clf = FewLabelClassifier(random_state=0).fit(Xb, y_part)
+    res = clf.cv_results_
+    assert res["candidate"][0] == "matched_clusters_k10" and clf.selection_ == "estimate"
+    assert np.isfinite(res["mean_test_score"]).all()
+    # the Poisson candidate's own estimate is not changed by the matching built on it
+    plain = FewLabelClassifier(candidates=["poisson"], random_state=0).fit(Xb, y_part)
+    np.testing.assert_array_equal(
+        res["mean_test_score"][1:3], plain.cv_results_["mean_test_score"]
+    )
