@@ -17,13 +17,21 @@ from .active import (
 from .cluster import GMVAEClusterer, KNNSpectralClustering
 from .datasets import load_mnist
 from .feature_extraction import DeskewImages, GradientHistogramFeatures
-from .imprecise import find_label_issues
-from .metrics import cluster_accuracy, cluster_purity, labeled_accuracy_score
+from .imprecise import (
+    CandidateLabelSpreading,
+    GraphPUClassifier,
+    MultiLabelGraphClassifier,
+    candidate_matrix,
+    complementary_matrix,
+    find_label_issues,
+)
+from .metrics import cluster_accuracy, cluster_purity, labeled_accuracy_score, pu_f1_score
 from .model_selection import (
     LabelBudget,
     LabelBudgetCurveDisplay,
     LabeledKFold,
     LabeledStratifiedKFold,
+    PUStratifiedKFold,
     label_budget_curve,
     labeled_scorer,
     mask_labels,
@@ -55,11 +63,13 @@ __all__ = [
     "RandomSampling",
     "UncertaintySampling",
     "active_learning_curve",
+    "CandidateLabelSpreading",
     "ClusterLabelDecoder",
     "DeskewImages",
     "FewLabelClassifier",
     "FixMatchClassifier",
     "GMVAEClusterer",
+    "GraphPUClassifier",
     "GradientHistogramFeatures",
     "KNNLabelPropagation",
     "KNNLabelSpreading",
@@ -68,12 +78,16 @@ __all__ = [
     "LabelBudgetCurveDisplay",
     "LabeledKFold",
     "LabeledStratifiedKFold",
+    "MultiLabelGraphClassifier",
     "NetworkStudentClassifier",
+    "PUStratifiedKFold",
     "PoissonLearning",
     "PseudoLabelClassifier",
+    "candidate_matrix",
     "check_partially_labeled",
     "cluster_accuracy",
     "cluster_purity",
+    "complementary_matrix",
     "find_label_issues",
     "knn_graph",
     "label_budget_curve",
@@ -81,6 +95,7 @@ __all__ = [
     "labeled_scorer",
     "load_mnist",
     "mask_labels",
+    "pu_f1_score",
     "select_representatives",
     "__version__",
 ]

@@ -148,4 +148,84 @@ class LabeledStratifiedKFold(_LabeledSplitMixin, BaseCrossValidator):
         )
 
 
-__all__ = ["LabeledKFold", "LabeledStratifiedKFold"]
+class PUStratifiedKFold(BaseCrossValidator):
+    """K-fold for positive-unlabelled data: every test fold holds both kinds of rows.
+
+    The PU criterion (:func:`~sklearn_fewlabel.metrics.pu_f1_score`) needs
+    labelled positives in the test fold (for the recall) and unlabelled rows
+    (for the share predicted positive), in the proportions of the whole data;
+    so the folds are stratified on "labelled or not" (unlike
+    :class:`LabeledKFold`, which never tests unlabelled rows).
+
+    Parameters
+    ----------
+    n_splits : int, default=5
+        Number of folds, at least 2.
+    shuffle : bool, default=False
+        Shuffle the rows before splitting.
+    random_state : int, RandomState instance or None, default=None
+        Used when ``shuffle=True``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_fewlabel.model_selection import PUStratifiedKFold
+    >>> y = np.array([1, 1, -1, -1, -1, -1, -1, -1])
+    >>> [sorted(y[test].tolist()) for _, test in PUStratifiedKFold(2).split(np.zeros((8, 1)), y)]
+    [[-1, -1, -1, 1], [-1, -1, -1, 1]]
+    """
+
+    def __init__(self, n_splits=5, *, shuffle=False, random_state=None):
+        self.n_splits = n_splits
+        self.shuffle = shuffle
+        self.random_state = random_state
+
+    def get_n_splits(self, X=None, y=None, groups=None):
+        """Return the number of splitting iterations.
+
+        Parameters
+        ----------
+        X, y, groups : object
+            Ignored, present for API compatibility.
+
+        Returns
+        -------
+        n_splits : int
+            The number of folds.
+        """
+        return self.n_splits
+
+    def split(self, X, y, groups=None):
+        """Generate train/test indices.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,)
+            PU targets: the positive label or ``-1``. Required.
+        groups : object
+            Ignored.
+
+        Yields
+        ------
+        train, test : ndarray
+            Indices; both hold labelled positives and unlabelled rows.
+        """
+        if y is None:
+            raise ValueError("PUStratifiedKFold.split requires y (with -1 for unlabelled rows).")
+        n = X.shape[0] if hasattr(X, "shape") else len(X)
+        y, labeled, _ = check_partially_labeled(
+            y, n_samples=n, warn_single_class=False, estimator_name="PUStratifiedKFold"
+        )
+        for kind, what in ((labeled, "labelled"), (~labeled, "unlabelled")):
+            if kind.sum() < self.n_splits:
+                raise ValueError(
+                    f"PUStratifiedKFold: n_splits={self.n_splits} is more than the "
+                    f"{int(kind.sum())} {what} rows."
+                )
+        inner = StratifiedKFold(self.n_splits, shuffle=self.shuffle, random_state=self.random_state)
+        yield from inner.split(np.zeros((n, 1)), labeled.astype(int))
+
+
+__all__ = ["LabeledKFold", "LabeledStratifiedKFold", "PUStratifiedKFold"]

@@ -1,5 +1,17 @@
 """Shared utilities: the ``-1`` convention for unlabelled rows."""
 
-from ._labels import UNLABELED, check_partially_labeled, unlabeled_mask
+from ._labels import (
+    UNLABELED,
+    check_candidate_labels,
+    check_multilabel_partial,
+    check_partially_labeled,
+    unlabeled_mask,
+)
 
-__all__ = ["UNLABELED", "check_partially_labeled", "unlabeled_mask"]
+__all__ = [
+    "UNLABELED",
+    "check_candidate_labels",
+    "check_multilabel_partial",
+    "check_partially_labeled",
+    "unlabeled_mask",
+]

@@ -201,3 +201,187 @@ def check_partially_labeled(
             UserWarning,
         )
     return y_arr, labeled, classes
+
+
+def _as_2d_target(Y, who, what):
+    if Y is None:
+        raise ValueError(f"{who}requires a target; got None.")
+    if hasattr(Y, "toarray"):  # scipy sparse
+        Y = Y.toarray()
+    arr = np.asarray(Y)
+    if arr.ndim != 2:
+        raise ValueError(
+            f"{who}{what} must be a 2-D array of shape (n_samples, n_columns); got an "
+            f"array of shape {arr.shape}."
+        )
+    if arr.dtype.kind == "f" and not np.all(np.isfinite(arr)):
+        raise ValueError(f"{who}{what} contains NaN or infinity.")
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"{who}{what} must hold numbers; got dtype {arr.dtype}.")
+    return arr
+
+
+def check_candidate_labels(Y, *, n_samples=None, classes=None, estimator_name=None):
+    """Validate candidate-label sets: a binary matrix, one column per class.
+
+    The encoding of imprecise labels in sklearn-fewlabel: row ``i`` of ``Y``
+    marks the classes that row ``i`` may belong to. A one-hot row is an exact
+    label, several ones a candidate set (partial label), all ones but
+    column ``k`` the complementary label "not k", and a row of all ones an
+    unlabelled row. :func:`~sklearn_fewlabel.imprecise.candidate_matrix` and
+    :func:`~sklearn_fewlabel.imprecise.complementary_matrix` build ``Y``.
+
+    Parameters
+    ----------
+    Y : array-like of shape (n_samples, n_classes)
+        0/1 (or boolean) entries; every row holds at least one 1.
+    n_samples : int, default=None
+        If given, ``Y`` must have that many rows.
+    classes : array-like of shape (n_classes,), default=None
+        The class of each column (sorted, distinct); ``None``:
+        ``0 .. n_classes - 1``.
+    estimator_name : str, default=None
+        Used in messages.
+
+    Returns
+    -------
+    C : ndarray of shape (n_samples, n_classes), dtype=bool
+        A new array (the caller's ``Y`` is never modified).
+    constrained : ndarray of shape (n_samples,), dtype=bool
+        ``True`` for rows that rule out at least one class (not all ones).
+    classes : ndarray of shape (n_classes,)
+
+    Raises
+    ------
+    ValueError
+        If ``Y`` is not 2-D, holds values other than 0 and 1, has a row of all
+        zeros, fewer than 2 columns, a row count other than ``n_samples``, or
+        ``classes`` does not match its columns.
+
+    Examples
+    --------
+    >>> from sklearn_fewlabel.utils import check_candidate_labels
+    >>> C, constrained, classes = check_candidate_labels([[1, 0, 0], [1, 1, 0], [1, 1, 1]])
+    >>> constrained
+    array([ True,  True, False])
+    >>> classes
+    array([0, 1, 2])
+    """
+    who = f"{estimator_name}: " if estimator_name else ""
+    arr = _as_2d_target(Y, who, "the candidate-label matrix")
+    if not np.isin(arr, (0, 1)).all():
+        raise ValueError(
+            f"{who}the candidate-label matrix must hold only 0 and 1 (1 = the row may "
+            "be of that column's class)."
+        )
+    C = arr.astype(bool)  # a copy
+    if n_samples is not None and C.shape[0] != n_samples:
+        raise ValueError(
+            f"{who}X and the candidate-label matrix have inconsistent numbers of "
+            f"samples: X has {n_samples} rows, the matrix has {C.shape[0]}."
+        )
+    if C.shape[1] < 2:
+        raise ValueError(
+            f"{who}the candidate-label matrix needs one column per class and at least "
+            f"2 classes; got {C.shape[1]} column(s)."
+        )
+    empty = ~C.any(axis=1)
+    if empty.any():
+        raise ValueError(
+            f"{who}{int(empty.sum())} row(s) of the candidate-label matrix are all "
+            f"zeros (first: row {int(np.flatnonzero(empty)[0])}); every row needs at "
+            "least one candidate class (all ones = unlabelled)."
+        )
+    if classes is None:
+        classes = np.arange(C.shape[1])
+    else:
+        classes = np.asarray(classes)
+        if classes.ndim != 1 or classes.shape[0] != C.shape[1]:
+            raise ValueError(
+                f"{who}classes must hold one class per column of the candidate-label "
+                f"matrix ({C.shape[1]}); got {classes.shape}."
+            )
+        if np.unique(classes).shape[0] != classes.shape[0] or np.any(
+            classes != np.sort(classes)
+        ):
+            raise ValueError(f"{who}classes must be sorted and distinct; got {classes!r}.")
+    constrained = ~C.all(axis=1)
+    if not constrained.any():
+        raise ValueError(
+            f"{who}the candidate-label matrix rules out no class in any row (all ones: "
+            "every row unlabelled)."
+        )
+    return C, constrained, classes
+
+
+def check_multilabel_partial(Y, *, n_samples=None, estimator_name=None):
+    """Validate a multi-label target with unknown entries: 1, 0, and ``-1`` = unknown.
+
+    Parameters
+    ----------
+    Y : array-like of shape (n_samples, n_labels)
+        1 = the row has the label, 0 = it has not, -1 = not known.
+    n_samples : int, default=None
+        If given, ``Y`` must have that many rows.
+    estimator_name : str, default=None
+        Used in messages.
+
+    Returns
+    -------
+    Y : ndarray of shape (n_samples, n_labels), dtype=int64
+        A new array.
+    known : ndarray of shape (n_samples, n_labels), dtype=bool
+        ``True`` where the entry is known.
+
+    Raises
+    ------
+    ValueError
+        If ``Y`` is not 2-D, holds values other than 1, 0 and -1, a row count
+        other than ``n_samples``, or a label column with no known entry.
+
+    Examples
+    --------
+    >>> from sklearn_fewlabel.utils import check_multilabel_partial
+    >>> Y, known = check_multilabel_partial([[1, -1], [0, 1], [-1, 0]])
+    >>> known
+    array([[ True, False],
+           [ True,  True],
+           [False,  True]])
+    """
+    who = f"{estimator_name}: " if estimator_name else ""
+    if Y is None:
+        raise ValueError(
+            f"{who}requires y to be passed, but the target y is None. Use a 2-D array "
+            "of 1, 0 and -1 (unknown)."
+        )
+    arr = np.asarray(Y.toarray() if hasattr(Y, "toarray") else Y)
+    if arr.dtype.kind not in "biuf":
+        raise ValueError(
+            f"{who}Unknown label type: the multi-label target holds {arr.dtype} values; "
+            "it must hold 1 (has the label), 0 (has not) and -1 (unknown)."
+        )
+    if arr.dtype.kind == "f" and np.all(np.isfinite(arr)) and np.any(arr != np.round(arr)):
+        raise ValueError(
+            f"{who}Unknown label type: continuous values in the multi-label target; it "
+            "must hold 1 (has the label), 0 (has not) and -1 (unknown)."
+        )
+    arr = _as_2d_target(arr, who, "the multi-label target")
+    if not np.isin(arr, (0, 1, -1)).all():
+        raise ValueError(
+            f"{who}Only binary classification is supported per label: the multi-label "
+            "target must hold only 1 (has the label), 0 (has not) and -1 (unknown)."
+        )
+    Y = arr.astype(np.int64)  # a copy
+    if n_samples is not None and Y.shape[0] != n_samples:
+        raise ValueError(
+            f"{who}X and the multi-label target have inconsistent numbers of samples: "
+            f"X has {n_samples} rows, the target has {Y.shape[0]}."
+        )
+    known = Y != UNLABELED
+    none = ~known.any(axis=0)
+    if none.any():
+        raise ValueError(
+            f"{who}label column(s) {np.flatnonzero(none).tolist()} have no known entry "
+            "(all -1): nothing to learn them from."
+        )
+    return Y, known

@@ -130,12 +130,6 @@ def test_one_query_at_a_time_finds_every_blob_in_as_many_queries(strategy):
     assert len(set(no_floor[no_floor != -1])) < 6
 
 
-def _uneven_blobs():
-    centers = [[0, 0], [10, 0], [0, 10], [10, 10], [20, 0], [20, 10]]
-    return make_blobs([300, 40, 150, 60, 30, 20], centers=centers, cluster_std=0.8,
-                      random_state=1)
-
-
 def test_coverage_min_clusters_floor_and_cache():
     X, y = _uneven_blobs()
     y_part = np.full(len(y), -1)

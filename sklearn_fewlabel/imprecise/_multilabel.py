@@ -1,0 +1,271 @@
+"""Multi-label propagation with unknown entries, one graph for all labels."""
+
+import numbers
+import warnings
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, MultiOutputMixin, _fit_context
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ..neighbors._graph import ALGORITHMS, _build_graph
+from ..semi_supervised._propagation import KNNLabelSpreading, PoissonLearning
+from ..utils import check_multilabel_partial
+
+_METHODS = {"poisson": PoissonLearning, "spreading": KNNLabelSpreading}
+
+
+class MultiLabelGraphClassifier(MultiOutputMixin, ClassifierMixin, BaseEstimator):
+    """Multi-label classification from a few known entries, on one kNN graph.
+
+    ``fit(X, Y)`` with ``Y`` of shape ``(n_samples, n_labels)``: 1 (the row
+    has the label), 0 (it has not) or ``-1`` (unknown; validated by
+    :func:`~sklearn_fewlabel.utils.check_multilabel_partial`). Every label
+    column is a binary semi-supervised problem with its own known entries;
+    all of them are solved on **one** kNN graph (one neighbour search), with
+    :class:`~sklearn_fewlabel.PoissonLearning` (``method="poisson"``, its
+    class prior taken from the known entries of that column, which a random
+    choice of known entries estimates without bias) or
+    :class:`~sklearn_fewlabel.KNNLabelSpreading`.
+    ``predict`` returns scikit-learn's multilabel indicator format, shape
+    ``(n_samples, n_labels)``; ``predict_proba`` the probability of each label,
+    same shape (as :class:`~sklearn.neural_network.MLPClassifier` does).
+
+    The labels are solved independently: no coupling between labels is
+    modelled (a row's known labels do not inform its unknown ones except
+    through the graph).
+
+    Parameters
+    ----------
+    method : {"poisson", "spreading"}, default="poisson"
+        Binary propagation used for every label.
+    n_neighbors : int, default=10
+        Neighbours of the kNN graph.
+    algorithm : {"auto", "brute", "sklearn", "ivf", "pynndescent"}, default="auto"
+        Neighbour search (see :func:`~sklearn_fewlabel.neighbors.knn_graph`).
+    algorithm_params : dict, default=None
+        Backend options of the neighbour search.
+    n_jobs : int, default=None
+        Parallel jobs of the ``"sklearn"``/``"pynndescent"`` backends.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the approximate neighbour search.
+
+    Attributes
+    ----------
+    estimators_ : list of estimators
+        The fitted binary propagation of each label.
+    label_distributions_ : ndarray of shape (n_samples, n_labels)
+        Probability of each label for every training row.
+    transduction_ : ndarray of shape (n_samples, n_labels)
+        Predicted 0/1 labels of the training rows (known entries kept).
+    classes_ : ndarray of shape (2,)
+        ``[0, 1]``, the values of every label.
+    n_labels_ : int
+        Number of label columns.
+    n_features_in_ : int
+        Number of features seen in ``fit``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn_fewlabel.imprecise import MultiLabelGraphClassifier
+    >>> X, digit = load_digits(return_X_y=True)
+    >>> Y = np.column_stack([digit % 2 == 0, digit > 4]).astype(int)  # even, > 4
+    >>> rng = np.random.RandomState(0)
+    >>> Y_part = np.where(rng.rand(*Y.shape) < 0.05, Y, -1)           # 5% of entries known
+    >>> clf = MultiLabelGraphClassifier().fit(X, Y_part)
+    >>> clf.predict(X[:3])
+    array([[1, 0],
+           [0, 0],
+           [1, 0]])
+    >>> float(np.mean(clf.transduction_ == Y)) > 0.9
+    True
+    """
+
+    _parameter_constraints: dict = {
+        "method": [StrOptions(set(_METHODS))],
+        "n_neighbors": [Interval(numbers.Integral, 1, None, closed="left")],
+        "algorithm": [StrOptions(set(ALGORITHMS))],
+        "algorithm_params": [None, dict],
+        "n_jobs": [None, numbers.Integral],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(
+        self,
+        method="poisson",
+        *,
+        n_neighbors=10,
+        algorithm="auto",
+        algorithm_params=None,
+        n_jobs=None,
+        random_state=None,
+    ):
+        self.method = method
+        self.n_neighbors = n_neighbors
+        self.algorithm = algorithm
+        self.algorithm_params = algorithm_params
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.target_tags.multi_output = True
+        tags.target_tags.single_output = False
+        tags.classifier_tags.multi_class = False  # each column is binary
+        tags.classifier_tags.multi_label = True
+        return tags
+
+    def _binary(self):
+        if self.method == "poisson":
+            return PoissonLearning(n_neighbors=self.n_neighbors, class_prior="labeled")
+        return KNNLabelSpreading(n_neighbors=self.n_neighbors)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Build the kNN graph once and propagate every label column.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            All rows.
+        y : array-like of shape (n_samples, n_labels) or (n_samples,)
+            1, 0, or -1 for an unknown entry (1-D: a single label; then
+            ``predict`` is 1-D and ``predict_proba`` has two columns, as for
+            a binary classifier).
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        X = validate_data(self, X, accept_sparse="csr", dtype=[np.float64, np.float32])
+        name = type(self).__name__
+        n = X.shape[0]
+        if n < 2:
+            raise ValueError(f"{name} needs at least 2 samples; got n_samples={n}.")
+        y_arr = y if hasattr(y, "toarray") or y is None else np.asarray(y)
+        self._one_column = getattr(y_arr, "ndim", 2) == 1
+        if self._one_column:
+            y_arr = y_arr.reshape(-1, 1)
+        Y, known = check_multilabel_partial(y_arr, n_samples=n, estimator_name=name)
+        W, kernel = _build_graph(
+            X,
+            n_neighbors=min(self.n_neighbors, n - 1),
+            weight="self-tuning",
+            local_scale=7,
+            gamma=None,
+            symmetrize="mean",
+            algorithm=self.algorithm,
+            algorithm_params=self.algorithm_params,
+            metric="euclidean",
+            random_state=self.random_state,
+            n_jobs=self.n_jobs,
+        )
+        self._kernel = kernel
+        self.estimators_ = []
+        proba = np.zeros(Y.shape)
+        for j in range(Y.shape[1]):
+            col, lab = Y[:, j], known[:, j]
+            classes = np.unique(col[lab])
+            if classes.shape[0] < 2:
+                # a label known only as present (or only as absent) everywhere
+                warnings.warn(
+                    f"{name}: label column {j} has only the value {classes[0]} among its "
+                    "known entries; every row is given that value. Label some rows of "
+                    "the other value.",
+                    UserWarning,
+                )
+                self.estimators_.append(int(classes[0]))
+                proba[:, j] = float(classes[0])
+                continue
+            model = self._binary()
+            model.feature_weights_ = None
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)
+                model._fit_graph(X, col, lab, classes, W, kernel)
+            self.estimators_.append(model)
+            proba[:, j] = model.label_distributions_[:, 1]
+        self.label_distributions_ = proba
+        self.transduction_ = np.where(known, Y, (proba >= 0.5).astype(np.int64))
+        self.classes_ = np.array([0, 1])
+        if self._one_column:
+            self.transduction_ = self.transduction_[:, 0]
+        self.n_labels_ = Y.shape[1]
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def predict_proba(self, X):
+        """Probability that each new row has each label.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Rows to classify.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_labels)
+            Values in [0, 1] (for a 1-D ``y``: shape (n_samples, 2), the
+            columns for 0 and 1).
+        """
+        check_is_fitted(self)
+        X = validate_data(
+            self, X, accept_sparse="csr", dtype=[np.float64, np.float32], reset=False
+        )
+        out = np.zeros((X.shape[0], self.n_labels_))
+        for j, model in enumerate(self.estimators_):
+            if isinstance(model, int):
+                out[:, j] = float(model)
+            else:
+                out[:, j] = model.predict_proba(X)[:, 1]
+        out = np.clip(out, 0.0, 1.0)
+        return np.column_stack([1 - out[:, 0], out[:, 0]]) if self._one_column else out
+
+    def predict(self, X):
+        """Predict the labels of new rows (multilabel indicator format).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Rows to classify.
+
+        Returns
+        -------
+        Y_pred : ndarray of shape (n_samples, n_labels)
+            0/1 entries.
+        """
+        proba = self.predict_proba(X)
+        if self._one_column:
+            return (proba[:, 1] >= 0.5).astype(np.int64)
+        return (proba >= 0.5).astype(np.int64)
+
+    def score(self, X, y, sample_weight=None):
+        """Micro-averaged F1 over the known entries of ``Y`` (``-1`` ignored).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows.
+        y : array-like of shape (n_samples, n_labels)
+            True labels, ``-1`` for unknown entries (skipped).
+        sample_weight : None
+            Not supported.
+
+        Returns
+        -------
+        score : float
+        """
+        y = np.asarray(y)
+        Y, known = check_multilabel_partial(
+            y.reshape(-1, 1) if y.ndim == 1 else y,
+            n_samples=len(X) if not hasattr(X, "shape") else X.shape[0],
+            estimator_name=type(self).__name__,
+        )
+        pred = self.predict(X).reshape(Y.shape)
+        tp = np.sum((pred == 1) & (Y == 1) & known)
+        fp = np.sum((pred == 1) & (Y == 0) & known)
+        fn = np.sum((pred == 0) & (Y == 1) & known)
+        return float(2 * tp / (2 * tp + fp + fn)) if tp + fp + fn else 1.0

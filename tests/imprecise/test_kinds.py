@@ -1,0 +1,266 @@
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_digits, make_blobs
+from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from sklearn_fewlabel import (
+    CandidateLabelSpreading,
+    GraphPUClassifier,
+    MultiLabelGraphClassifier,
+    PUStratifiedKFold,
+    candidate_matrix,
+    complementary_matrix,
+    pu_f1_score,
+)
+from sklearn_fewlabel.utils import check_candidate_labels, check_multilabel_partial
+from sklearn_fewlabel.utils._testing import SEMI_SUPERVISED_EXPECTED_FAILED_CHECKS
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, y = load_digits(return_X_y=True)
+    return StandardScaler().fit_transform(X), y
+
+
+# -- encodings ----------------------------------------------------------------
+def test_candidate_matrix_and_complementary_matrix_build_the_encoding():
+    Y, classes = candidate_matrix([2, [0, 2], -1, (1,)], classes=[0, 1, 2])
+    np.testing.assert_array_equal(Y, [[0, 0, 1], [1, 0, 1], [1, 1, 1], [0, 1, 0]])
+    np.testing.assert_array_equal(classes, [0, 1, 2])
+    with pytest.raises(ValueError, match="not in classes"):
+        candidate_matrix([5], classes=[0, 1])
+    with pytest.raises(ValueError, match="empty candidate set"):
+        candidate_matrix([[]], classes=[0, 1])
+    C = complementary_matrix(np.array(["b", -1], dtype=object), classes=["a", "b", "c"])
+    np.testing.assert_array_equal(C, [[1, 0, 1], [1, 1, 1]])
+    with pytest.raises(ValueError, match="not in classes"):
+        complementary_matrix([3], classes=3)
+
+
+@pytest.mark.parametrize(
+    "Y, match",
+    [
+        ([[1, 0], [0, 0]], "all zeros"),
+        ([[1, 2], [1, 0]], "only 0 and 1"),
+        ([[1], [1]], "at least 2 classes"),
+        ([[1, 1], [1, 1]], "rules out no class"),
+        ([1, 0, 1], "2-D"),
+        ([[np.nan, 1], [1, 0]], "NaN"),
+    ],
+)
+def test_candidate_validator_errors(Y, match):
+    with pytest.raises(ValueError, match=match):
+        check_candidate_labels(Y)
+
+
+def test_candidate_validator_rows_classes_and_no_mutation():
+    Y = np.array([[1, 0, 0], [1, 1, 1]])
+    before = Y.copy()
+    C, constrained, classes = check_candidate_labels(Y, n_samples=2, classes=["x", "y", "z"])
+    C[:] = False
+    np.testing.assert_array_equal(Y, before)
+    np.testing.assert_array_equal(constrained, [True, False])
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        check_candidate_labels(Y, n_samples=3)
+    with pytest.raises(ValueError, match="one class per column"):
+        check_candidate_labels(Y, classes=[0, 1])
+    with pytest.raises(ValueError, match="sorted and distinct"):
+        check_candidate_labels(Y, classes=[2, 1, 0])
+
+
+def test_multilabel_validator():
+    Y, known = check_multilabel_partial([[1, -1], [0, 1]])
+    np.testing.assert_array_equal(known, [[True, False], [True, True]])
+    with pytest.raises(ValueError, match="only 1"):
+        check_multilabel_partial([[2, 0], [0, 1]])
+    with pytest.raises(ValueError, match="no known entry"):
+        check_multilabel_partial([[1, -1], [0, -1]])
+
+
+# -- candidate sets -----------------------------------------------------------
+@parametrize_with_checks(
+    [CandidateLabelSpreading(n_neighbors=3, n_iter=3)],
+    expected_failed_checks=lambda est: dict(SEMI_SUPERVISED_EXPECTED_FAILED_CHECKS),
+)
+def test_candidate_spreading_sklearn_compatible(estimator, check):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        check(estimator)
+
+
+def test_partial_labels_recover_the_truth_and_stay_within_candidates(digits):
+    X, y = digits
+    rng = np.random.RandomState(0)
+    C = (rng.rand(y.size, 10) < 0.3).astype(int)
+    C[np.arange(y.size), y] = 1
+    before = C.copy()
+    m = CandidateLabelSpreading().fit(X, C)
+    np.testing.assert_array_equal(C, before)
+    assert np.mean(m.transduction_ == y) > 0.97
+    # never a class the row's label rules out
+    assert C[np.arange(y.size), m.transduction_].all()
+    assert np.allclose(m.label_distributions_[C == 0], 0)
+    assert np.isfinite(m.predict_proba(X[:10])).all()
+    # the naive use (one candidate drawn at random) is far worse
+    naive = np.array([rng.choice(np.flatnonzero(r)) for r in C])
+    assert np.mean(naive == y) < 0.75
+
+
+def test_complementary_labels_alone_classify(digits):
+    X, y = digits
+    rng = np.random.RandomState(1)
+    not_y = (y + rng.randint(1, 10, y.size)) % 10
+    m = CandidateLabelSpreading().fit(X, complementary_matrix(not_y, classes=10))
+    assert np.mean(m.transduction_ == y) > 0.9
+    assert not np.any(m.transduction_ == not_y)
+    assert m.score(X, y) > 0.9
+
+
+def test_candidate_spreading_string_classes_and_1d_target():
+    X, y = make_blobs(150, centers=3, random_state=0)
+    names = np.array(["a", "b", "c"])
+    Y = np.ones((150, 3), dtype=int)
+    Y[::5] = 0
+    Y[np.arange(0, 150, 5), y[::5]] = 1
+    m = CandidateLabelSpreading(classes=names).fit(X, Y)
+    assert set(m.transduction_) <= set(names) and np.mean(m.transduction_ == names[y]) > 0.9
+    y1 = np.full(150, -1)
+    y1[::5] = y[::5]
+    m1 = CandidateLabelSpreading().fit(X, y1)
+    np.testing.assert_array_equal(m1.classes_, [0, 1, 2])
+    assert m1.score(X, y) > 0.9
+
+
+# -- PU -----------------------------------------------------------------------
+@parametrize_with_checks(
+    [GraphPUClassifier(n_neighbors=3)],
+    expected_failed_checks=lambda est: {
+        **SEMI_SUPERVISED_EXPECTED_FAILED_CHECKS,
+        "check_classifiers_train": "PU data: more than one labelled class besides the "
+        "positives is rejected (ValueError), by design",
+        "check_classifiers_classes": "PU data: at most one negative label besides pos_label=1",
+        "check_classifiers_one_label": "a single label that is not pos_label is rejected with a "
+        "PU-specific message",
+    },
+)
+def test_pu_sklearn_compatible(estimator, check):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        check(estimator)
+
+
+def test_pu_finds_the_positive_class_and_its_prior(digits):
+    X, digit = digits
+    rng = np.random.RandomState(0)
+    y = np.full(digit.size, -1)
+    y[rng.choice(np.flatnonzero(digit == 0), 18, replace=False)] = 1
+    before = y.copy()
+    clf = GraphPUClassifier().fit(X, y)
+    np.testing.assert_array_equal(y, before)
+    truth = (digit == 0).astype(int)
+    assert abs(clf.class_prior_ - truth.mean()) < 0.01
+    assert np.mean(clf.transduction_ == truth) > 0.99
+    proba = clf.predict_proba(X)
+    assert proba.shape == (digit.size, 2) and np.all((proba >= 0) & (proba <= 1))
+    assert np.array_equal(clf.predict(X) == 1, proba[:, 1] >= 0.5)
+    # a fixed prior is obeyed
+    fixed = GraphPUClassifier(class_prior=0.3).fit(X, y)
+    assert abs(fixed.class_prior_ - 0.3) < 0.01
+
+
+def test_pu_score_splitter_and_search(digits):
+    X, digit = digits
+    rng = np.random.RandomState(1)
+    y = np.full(digit.size, -1)
+    y[rng.choice(np.flatnonzero(digit % 2 == 0), 80, replace=False)] = 1
+    cv = PUStratifiedKFold(3, shuffle=True, random_state=0)
+    for _, test in cv.split(X, y):
+        assert (y[test] == 1).any() and (y[test] == -1).any()
+    scores = cross_val_score(GraphPUClassifier(), X, y, cv=cv)
+    assert np.all(scores > 1.0)  # recall^2 / P(pred) ~ F1 / P(positive) ~ 2 here
+    search = GridSearchCV(GraphPUClassifier(), {"n_neighbors": [5, 10]}, cv=cv).fit(X, y)
+    assert search.best_score_ > 1.0
+    truth = (digit % 2 == 0).astype(int)
+    assert search.best_estimator_.score(X, truth) > 0.9  # accuracy on true labels
+
+
+def test_pu_errors():
+    X = np.random.RandomState(0).randn(30, 2)
+    with pytest.raises(ValueError, match="pos_label"):
+        GraphPUClassifier().fit(X, np.full(30, -1).tolist()[:-1] + [2])
+    y = np.full(30, -1)
+    y[:3], y[3:6], y[6:9] = 1, 0, 2
+    with pytest.raises(ValueError, match="at most one other label"):
+        GraphPUClassifier().fit(X, y)
+    assert pu_f1_score([1, -1], [0, 0]) == 0.0
+    with pytest.raises(ValueError, match="same length"):
+        pu_f1_score([1, -1], [1])
+
+
+# -- multi-label --------------------------------------------------------------
+@pytest.mark.parametrize("method", ["poisson", "spreading"])
+def test_multilabel_recovers_attributes(digits, method):
+    X, digit = digits
+    Y = np.column_stack([digit % 2 == 0, digit > 4, np.isin(digit, (2, 3, 5, 7))]).astype(int)
+    rng = np.random.RandomState(0)
+    Y_part = np.where(rng.rand(*Y.shape) < 0.05, Y, -1)
+    before = Y_part.copy()
+    clf = MultiLabelGraphClassifier(method).fit(X, Y_part)
+    np.testing.assert_array_equal(Y_part, before)
+    known = Y_part != -1
+    np.testing.assert_array_equal(clf.transduction_[known], Y[known])
+    pred = clf.predict(X)
+    assert pred.shape == Y.shape and set(np.unique(pred)) <= {0, 1}
+    proba = clf.predict_proba(X)
+    assert np.all((proba >= 0) & (proba <= 1))
+    assert clf.score(X, Y) > 0.85
+    # unknown entries are ignored by the score
+    Y_masked = np.where(rng.rand(*Y.shape) < 0.5, Y, -1)
+    assert clf.score(X, Y_masked) > 0.85
+
+
+def test_multilabel_single_valued_column_warns():
+    X, _ = make_blobs(60, random_state=0)
+    Y = np.full((60, 2), -1)
+    Y[:10, 0], Y[10:20, 0] = 1, 0
+    Y[:5, 1] = 1
+    with pytest.warns(UserWarning, match="only the value 1"):
+        clf = MultiLabelGraphClassifier().fit(X, Y)
+    assert (clf.predict(X)[:, 1] == 1).all()
+
+
+def test_multilabel_in_a_pipeline():
+    X, y = make_blobs(120, centers=4, random_state=0)
+    Y = np.column_stack([y % 2 == 0, y > 1]).astype(int)
+    Y_part = np.where(np.random.RandomState(0).rand(*Y.shape) < 0.2, Y, -1)
+    pipe = make_pipeline(StandardScaler(), MultiLabelGraphClassifier()).fit(X, Y_part)
+    assert pipe.predict(X).shape == (120, 2)
+
+
+_ML_REASON = "the check's target holds class values other than 1, 0 and -1 (e.g. 1/2 or strings)"
+
+
+@parametrize_with_checks(
+    [MultiLabelGraphClassifier(n_neighbors=3)],
+    expected_failed_checks=lambda est: {
+        check: _ML_REASON
+        for check in (
+            "check_estimators_dtypes",
+            "check_estimator_sparse_array",
+            "check_estimator_sparse_matrix",
+            "check_classifier_data_not_an_array",
+            "check_classifiers_classes",
+            "check_classifiers_train",
+            "check_fit2d_1feature",
+        )
+    },
+)
+def test_multilabel_sklearn_compatible(estimator, check):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        check(estimator)
