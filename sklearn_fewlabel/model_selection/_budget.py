@@ -89,13 +89,51 @@ def _warn_missing_classes(y, labeled, keep):
         )
 
 
+def _mask_multilabel(Y, n_labeled, strategy, random_state):
+    """``mask_labels`` for a 2-D multi-label target (entries, not rows)."""
+    from ..utils import check_multilabel_partial
+
+    Y, known = check_multilabel_partial(Y, estimator_name="mask_labels")
+    rng = check_random_state(random_state)
+    flat = np.flatnonzero(known.ravel())
+    n = _resolve_budget(n_labeled, flat.shape[0])
+    if strategy == "random":
+        keep = rng.choice(flat, size=n, replace=False)
+    elif strategy == "stratified":
+        L = Y.shape[1]
+        shares = np.full(L, n // L)
+        shares[rng.permutation(L)[: n % L]] += 1
+        keep, spare = [], []
+        for j in range(L):
+            rows = np.flatnonzero(known[:, j])
+            first = [rng.choice(rows[Y[rows, j] == v]) for v in (1, 0)
+                     if (Y[rows, j] == v).any()][: shares[j]]
+            rest = rng.permutation(np.setdiff1d(rows, first))
+            take = list(first) + list(rest[: max(shares[j] - len(first), 0)])
+            keep.extend(r * L + j for r in take)
+            spare.extend(r * L + j for r in rest[max(shares[j] - len(first), 0):])
+        short = n - len(keep)  # columns with fewer known entries than their share
+        if short > 0:
+            keep.extend(rng.choice(spare, size=short, replace=False))
+        keep = np.asarray(keep, dtype=np.int64)
+    else:
+        raise ValueError(
+            f"a multi-label target can be masked with strategy 'random' or 'stratified'; "
+            f"got {strategy!r}."
+        )
+    out = np.full(Y.size, UNLABELED, dtype=np.int64)
+    out[keep] = Y.ravel()[keep]
+    return out.reshape(Y.shape)
+
+
 def mask_labels(y, n_labeled, *, strategy="stratified", X=None, random_state=None):
     """Keep ``n_labeled`` labels of ``y`` and set all others to ``-1``.
 
     Parameters
     ----------
-    y : array-like of shape (n_samples,)
+    y : array-like of shape (n_samples,) or (n_samples, n_labels)
         Labels; rows already ``-1`` stay unlabelled and are never chosen.
+        A 2-D target is a multi-label target (see below).
     n_labeled : int or float
         The budget: a count (int >= 1) or a fraction in ``(0, 1]`` of the
         labelled rows. A count above the number of labelled rows keeps them
@@ -130,7 +168,20 @@ def mask_labels(y, n_labeled, *, strategy="stratified", X=None, random_state=Non
     >>> y_masked = mask_labels(y, 3, strategy="stratified", random_state=0)
     >>> np.sort(y_masked[y_masked != -1])
     array([0, 1, 2])
+
+    A multi-label target (2-D, 1/0 entries, ``-1`` = unknown) is masked
+    entry by entry: ``n_labeled`` counts known *entries* (or is a fraction of
+    them). ``"random"`` keeps a uniform sample of the known entries;
+    ``"stratified"`` gives every label column an equal share, with at least
+    one 1 and one 0 per column when the budget and the column allow.
+
+    >>> Y = np.array([[1, 0], [0, 1], [1, 1], [0, 0]])
+    >>> Y_masked = mask_labels(Y, 4, random_state=0)
+    >>> int((Y_masked != -1).sum()), [sorted(set(c[c != -1].tolist())) for c in Y_masked.T]
+    (4, [[0, 1], [0, 1]])
     """
+    if np.ndim(y) == 2 and np.shape(y)[1] > 1:
+        return _mask_multilabel(y, n_labeled, strategy, random_state)
     y, labeled, _ = check_partially_labeled(
         y, warn_single_class=False, estimator_name="mask_labels"
     )
@@ -212,9 +263,10 @@ class LabelBudget(MetaEstimatorMixin, BaseEstimator):
     estimator_ : estimator object
         The fitted clone.
     labeled_indices_ : ndarray
-        Row indices whose labels were kept.
+        Row indices whose labels were kept (multi-label: rows with a kept
+        entry).
     n_labeled_ : int
-        Number of labels kept.
+        Number of labels kept (multi-label: known entries).
     classes_ : ndarray
         Class labels of the fitted estimator (if it has them).
     n_features_in_ : int
@@ -289,8 +341,10 @@ class LabelBudget(MetaEstimatorMixin, BaseEstimator):
             random_state=self.random_state,
         )
         keep = ~unlabeled_mask(y_masked)
+        self.n_labeled_ = int(keep.sum())  # multi-label: known entries
+        if keep.ndim == 2:  # multi-label: rows with a known entry
+            keep = keep.any(axis=1)
         self.labeled_indices_ = np.flatnonzero(keep)
-        self.n_labeled_ = int(keep.sum())
         self.estimator_ = clone(self.estimator).fit(X, y_masked, **fit_params)
         for attr in ("classes_", "n_features_in_", "feature_names_in_"):
             if hasattr(self.estimator_, attr):

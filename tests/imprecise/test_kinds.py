@@ -264,3 +264,35 @@ def test_multilabel_sklearn_compatible(estimator, check):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         check(estimator)
+
+
+def test_mask_labels_multilabel_budget():
+    from sklearn_fewlabel import mask_labels
+
+    rng = np.random.RandomState(0)
+    Y = (rng.rand(200, 4) < 0.3).astype(int)
+    Y[:20, 1] = -1  # already unknown entries are never chosen
+    before = Y.copy()
+    for strategy in ("random", "stratified"):
+        M = mask_labels(Y, 40, strategy=strategy, random_state=0)
+        np.testing.assert_array_equal(Y, before)
+        kept = M != -1
+        assert kept.sum() == 40 and np.all(M[kept] == Y[kept]) and not kept[:20, 1].any()
+    M = mask_labels(Y, 40, strategy="stratified", random_state=0)
+    assert [int(c.sum()) for c in (M != -1).T] == [10, 10, 10, 10]
+    assert all({0, 1} <= set(M[:, j][M[:, j] != -1].tolist()) for j in range(4))
+    assert (mask_labels(Y, 0.5, strategy="random", random_state=0) != -1).sum() == round(
+        0.5 * (Y != -1).sum())
+    with pytest.raises(ValueError, match="multi-label target"):
+        mask_labels(Y, 10, strategy="representative")
+
+
+def test_label_budget_with_a_multilabel_target(digits):
+    from sklearn_fewlabel import LabelBudget
+
+    X, digit = digits
+    Y = np.column_stack([digit % 2 == 0, digit > 4]).astype(int)
+    budget = LabelBudget(MultiLabelGraphClassifier(), n_labeled=60, random_state=0).fit(X, Y)
+    assert budget.n_labeled_ == 60 and budget.labeled_indices_.size <= 60
+    assert budget.predict(X).shape == Y.shape
+    assert budget.score(X, Y) > 0.8
