@@ -31,8 +31,13 @@ def _row_normalize(P, fallback):
 
 def _as_candidates(y, n, classes, name):
     """(C, constrained, classes) from a 1-D ``-1`` target or a candidate matrix."""
-    arr = y if hasattr(y, "toarray") else np.asarray(y, dtype=object if _mixed(y) else None)
-    if getattr(arr, "ndim", 1) == 2 and arr.shape[1] > 1:
+    ndim = getattr(y, "ndim", None)
+    if ndim is None or not hasattr(y, "shape"):  # lists, or array-likes without a shape
+        ndim = np.asarray(y, dtype=object).ndim
+        two_d = ndim == 2 and len(y[0]) > 1
+    else:
+        two_d = ndim == 2 and y.shape[1] > 1
+    if two_d:
         return check_candidate_labels(y, n_samples=n, classes=classes, estimator_name=name)
     y1, labeled, found = check_partially_labeled(y, n_samples=n, estimator_name=name)
     if classes is not None:
@@ -46,13 +51,6 @@ def _as_candidates(y, n, classes, name):
     C[labeled] = False
     C[np.flatnonzero(labeled), np.searchsorted(classes, y1[labeled])] = True
     return C, labeled, classes
-
-
-def _mixed(y):
-    try:
-        return any(isinstance(v, str) for v in y)
-    except TypeError:
-        return False
 
 
 class CandidateLabelSpreading(SemiSupervisedClassifierMixin, BaseEstimator):

@@ -16,7 +16,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, has_fit_parameter, validate_data
 
 from ..base import SemiSupervisedClassifierMixin
-from ..utils._labels import check_partially_labeled
+from ..utils._labels import check_candidate_labels, check_partially_labeled
 from ..neighbors._graph import knn_graph
 
 __all__ = ["PseudoLabelClassifier"]
@@ -591,6 +591,23 @@ class PseudoLabelClassifier(SemiSupervisedClassifierMixin, MetaEstimatorMixin, B
         train = np.setdiff1d(labeled_idx, held)
         return train, held
 
+    @staticmethod
+    def _as_labels(y, n):
+        """1-D labels and the candidate mask (None for a 1-D ``y``): rows of a
+        candidate matrix with one candidate are labelled, the others are pooled."""
+        ndim = getattr(y, "ndim", None)
+        if ndim is None:
+            ndim = np.asarray(y, dtype=object).ndim
+        if ndim != 2 or (np.shape(y)[1] if hasattr(y, "shape") else len(y[0])) < 2:
+            return y, None
+        C, _, classes = check_candidate_labels(
+            y, n_samples=n, estimator_name="PseudoLabelClassifier"
+        )
+        exact = C.sum(1) == 1
+        y1 = np.full(n, -1, dtype=np.int64)
+        y1[exact] = classes[np.argmax(C[exact], axis=1)]
+        return y1, C.astype(np.float64)
+
     @_fit_context(
         # estimator and student are not validated yet
         prefer_skip_nested_validation=False
@@ -602,8 +619,12 @@ class PseudoLabelClassifier(SemiSupervisedClassifierMixin, MetaEstimatorMixin, B
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Training data, labelled and unlabelled rows together.
-        y : array-like of shape (n_samples,)
-            Labels, ``-1`` for unlabelled rows.
+        y : array-like of shape (n_samples,) or (n_samples, n_classes)
+            Labels, ``-1`` for unlabelled rows; or a candidate-label matrix
+            (see :func:`~sklearn_fewlabel.utils.check_candidate_labels`; the
+            classes are the column indices): rows with one candidate are the
+            labelled rows, and the pseudo-label of any other row is chosen
+            among its candidates only.
 
         Returns
         -------
@@ -612,6 +633,16 @@ class PseudoLabelClassifier(SemiSupervisedClassifierMixin, MetaEstimatorMixin, B
         """
         # finiteness is left to the estimator, as SelfTrainingClassifier does
         X = validate_data(self, X, accept_sparse=["csr", "csc"], ensure_all_finite=False)
+        y, candidates = self._as_labels(y, X.shape[0])
+        if candidates is not None:
+            missing = candidates.shape[1] - np.unique(y[y != -1]).shape[0]
+            if missing:
+                raise ValueError(
+                    "PseudoLabelClassifier: every class (column of the candidate matrix) "
+                    "needs at least one row with an exact label (a single candidate); "
+                    f"{missing} have none. Use CandidateLabelSpreading for candidate sets "
+                    "without exact labels."
+                )
         y, labeled, classes = check_partially_labeled(
             y, n_samples=X.shape[0], estimator_name="PseudoLabelClassifier"
         )
@@ -737,6 +768,12 @@ class PseudoLabelClassifier(SemiSupervisedClassifierMixin, MetaEstimatorMixin, B
                     S, self._proba(model, X), train_idx, y_codes[train_idx]
                 )
                 proba = proba_all[pool[cand]]
+            if candidates is not None:  # pseudo-labels only within each row's candidates
+                mask = candidates[pool[cand]]
+                proba = proba * mask
+                total = proba.sum(1, keepdims=True)
+                proba = np.where(total > 0, proba / np.where(total > 0, total, 1.0),
+                                 mask / mask.sum(1, keepdims=True))
             new_sel, new_lab, new_conf = self._select(
                 proba, round_, n_pool, selected, labels, conf
             )

@@ -296,3 +296,30 @@ def test_label_budget_with_a_multilabel_target(digits):
     assert budget.n_labeled_ == 60 and budget.labeled_indices_.size <= 60
     assert budget.predict(X).shape == Y.shape
     assert budget.score(X, Y) > 0.8
+
+
+def test_pseudo_label_classifier_with_candidate_sets(digits):
+    from sklearn.linear_model import LogisticRegression
+
+    from sklearn_fewlabel import PseudoLabelClassifier
+
+    X, y = digits
+    rng = np.random.RandomState(0)
+    C = (rng.rand(y.size, 10) < 0.3).astype(int)
+    C[np.arange(y.size), y] = 1
+    exact = C.sum(1) == 1
+    assert 10 < exact.sum() < 300  # ~4% exact labels
+    clf = PseudoLabelClassifier(LogisticRegression(max_iter=1000), random_state=0).fit(X, C)
+    pseudo = ~exact
+    # every pseudo-label lies within its row's candidates
+    chosen = clf.transduction_[pseudo]
+    ok = chosen != -1
+    assert C[np.flatnonzero(pseudo)[ok], chosen[ok]].all()
+    y_exact = np.where(exact, y, -1)
+    plain = PseudoLabelClassifier(LogisticRegression(max_iter=1000), random_state=0).fit(X, y_exact)
+    assert np.mean(chosen[ok] == y[pseudo][ok]) > np.mean(
+        plain.transduction_[pseudo][plain.transduction_[pseudo] != -1] == y[pseudo][
+            plain.transduction_[pseudo] != -1]) + 0.02
+    with pytest.raises(ValueError, match="exact label"):
+        PseudoLabelClassifier(LogisticRegression()).fit(X, complementary_matrix(
+            (y + 1) % 10, classes=10))
