@@ -3,14 +3,13 @@
 import numbers
 
 import numpy as np
-import scipy.sparse as sp
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..base import SemiSupervisedClassifierMixin
-from ..neighbors._graph import ALGORITHMS, _build_graph, _join_components
-from ..semi_supervised._propagation import _block_pcg
+from ..neighbors._graph import ALGORITHMS, _default_graph, _join_components, _neighbour_mean
+from ..semi_supervised._propagation import _spread
 from ..utils import check_candidate_labels, check_partially_labeled
 
 
@@ -212,17 +211,9 @@ class CandidateLabelSpreading(SemiSupervisedClassifierMixin, BaseEstimator):
         if n < 2:
             raise ValueError(f"{name} needs at least 2 samples; got n_samples={n}.")
         C, constrained, classes = _as_candidates(y, n, self.classes, name)
-        W, kernel = _build_graph(
-            X,
-            n_neighbors=min(self.n_neighbors, n - 1),
-            weight="self-tuning",
-            local_scale=7,
-            gamma=None,
-            symmetrize="mean",
-            algorithm=self.algorithm,
-            algorithm_params=self.algorithm_params,
-            metric="euclidean",
-            random_state=self.random_state,
+        W, kernel = _default_graph(
+            X, self.n_neighbors, algorithm=self.algorithm,
+            algorithm_params=self.algorithm_params, random_state=self.random_state,
             n_jobs=self.n_jobs,
         )
         # every component must hold a constrained row, or its rows learn nothing
@@ -230,18 +221,12 @@ class CandidateLabelSpreading(SemiSupervisedClassifierMixin, BaseEstimator):
         self._kernel = kernel
         Cf = C.astype(np.float64)
         uniform = Cf / Cf.sum(1, keepdims=True)
-        d = np.asarray(W.sum(1)).ravel()
-        dinv = np.where(d > 0, 1.0 / np.sqrt(np.where(d > 0, d, 1.0)), 0.0)
-        aS = sp.csr_matrix(sp.diags(self.alpha * dinv) @ W @ sp.diags(dinv))
 
         Q = np.zeros_like(Cf)
         Q[constrained] = uniform[constrained]
         previous = None
         for it in range(1, self.n_iter + 1):
-            F, _, _ = _block_pcg(
-                lambda P: P - aS @ P, (1 - self.alpha) * Q, None,
-                tol=self.tol, max_iter=self.max_iter,
-            )
+            F, _, _, _ = _spread(W, Q, self.alpha, tol=self.tol, max_iter=self.max_iter)
             F = np.clip(F, 0, None)
             # every class the same total mass (uniform prior), against the
             # drift of larger or denser classes over the rounds
@@ -280,8 +265,7 @@ class CandidateLabelSpreading(SemiSupervisedClassifierMixin, BaseEstimator):
         X = validate_data(
             self, X, accept_sparse="csr", dtype=[np.float64, np.float32], reset=False
         )
-        w, ind = self._kernel.query(X)
-        proba = np.einsum("ik,ikc->ic", w, self.label_distributions_[ind])
+        proba = _neighbour_mean(self._kernel, X, self.label_distributions_)
         return _row_normalize(proba, np.full_like(proba, 1.0 / proba.shape[1]))
 
     def predict(self, X):

@@ -8,7 +8,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, MultiOutputMixin, _fit_
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..neighbors._graph import ALGORITHMS, _build_graph
+from ..neighbors._graph import ALGORITHMS, _default_graph
 from ..semi_supervised._propagation import KNNLabelSpreading, PoissonLearning
 from ..utils import check_multilabel_partial
 
@@ -151,17 +151,9 @@ class MultiLabelGraphClassifier(MultiOutputMixin, ClassifierMixin, BaseEstimator
         if self._one_column:
             y_arr = y_arr.reshape(-1, 1)
         Y, known = check_multilabel_partial(y_arr, n_samples=n, estimator_name=name)
-        W, kernel = _build_graph(
-            X,
-            n_neighbors=min(self.n_neighbors, n - 1),
-            weight="self-tuning",
-            local_scale=7,
-            gamma=None,
-            symmetrize="mean",
-            algorithm=self.algorithm,
-            algorithm_params=self.algorithm_params,
-            metric="euclidean",
-            random_state=self.random_state,
+        W, kernel = _default_graph(
+            X, self.n_neighbors, algorithm=self.algorithm,
+            algorithm_params=self.algorithm_params, random_state=self.random_state,
             n_jobs=self.n_jobs,
         )
         self._kernel = kernel

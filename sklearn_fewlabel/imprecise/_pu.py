@@ -3,14 +3,13 @@
 import numbers
 
 import numpy as np
-import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..metrics._pu import pu_f1_score
-from ..neighbors._graph import ALGORITHMS, _build_graph
-from ..semi_supervised._propagation import _block_pcg
+from ..neighbors._graph import ALGORITHMS, _default_graph, _neighbour_mean
+from ..semi_supervised._propagation import _spread
 from ..utils import check_partially_labeled
 from ..utils._labels import unlabeled_mask
 
@@ -222,29 +221,16 @@ class GraphPUClassifier(ClassifierMixin, BaseEstimator):
         y, labeled, neg = self._check_y(y, n)
         pos = labeled & np.array([v == self.pos_label for v in y.tolist()], dtype=bool)
         known_neg = labeled & ~pos
-        W, kernel = _build_graph(
-            X,
-            n_neighbors=min(self.n_neighbors, n - 1),
-            weight="self-tuning",
-            local_scale=7,
-            gamma=None,
-            symmetrize="mean",
-            algorithm=self.algorithm,
-            algorithm_params=self.algorithm_params,
-            metric="euclidean",
-            random_state=self.random_state,
+        W, kernel = _default_graph(
+            X, self.n_neighbors, algorithm=self.algorithm,
+            algorithm_params=self.algorithm_params, random_state=self.random_state,
             n_jobs=self.n_jobs,
         )
         self._kernel = kernel
-        d = np.asarray(W.sum(1)).ravel()
-        dinv = np.where(d > 0, 1.0 / np.sqrt(np.where(d > 0, d, 1.0)), 0.0)
-        aS = sp.csr_matrix(sp.diags(self.alpha * dinv) @ W @ sp.diags(dinv))
         b = np.zeros((n, 1))
         b[pos, 0] = 1.0 / pos.sum()
-        F, self.n_iter_, _ = _block_pcg(
-            lambda P: P - aS @ P, (1 - self.alpha) * b, None, tol=self.tol,
-            max_iter=self.max_iter,
-        )
+        F, self.n_iter_, _, dinv = _spread(W, b, self.alpha, tol=self.tol, max_iter=self.max_iter)
+        d = np.asarray(W.sum(1)).ravel()
         s = np.clip(F[:, 0], 0, None) * dinv
         s[pos] = np.maximum(s[pos], s.max())  # labelled positives first
         s[known_neg] = -1.0  # known negatives last
@@ -290,9 +276,7 @@ class GraphPUClassifier(ClassifierMixin, BaseEstimator):
         X = validate_data(
             self, X, accept_sparse="csr", dtype=[np.float64, np.float32], reset=False
         )
-        w, ind = self._kernel.query(X)
-        w = w / w.sum(1, keepdims=True)
-        return np.einsum("ik,ik->i", w, self.scores_[ind]) - self.threshold_
+        return _neighbour_mean(self._kernel, X, self.scores_) - self.threshold_
 
     def predict_proba(self, X):
         """Probability of each class, a monotone map of :meth:`decision_function`.

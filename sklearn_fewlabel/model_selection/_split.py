@@ -148,7 +148,7 @@ class LabeledStratifiedKFold(_LabeledSplitMixin, BaseCrossValidator):
         )
 
 
-class PUStratifiedKFold(BaseCrossValidator):
+class PUStratifiedKFold(_LabeledSplitMixin, BaseCrossValidator):
     """K-fold for positive-unlabelled data: every test fold holds both kinds of rows.
 
     The PU criterion (:func:`~sklearn_fewlabel.metrics.pu_f1_score`) needs
@@ -179,21 +179,6 @@ class PUStratifiedKFold(BaseCrossValidator):
         self.n_splits = n_splits
         self.shuffle = shuffle
         self.random_state = random_state
-
-    def get_n_splits(self, X=None, y=None, groups=None):
-        """Return the number of splitting iterations.
-
-        Parameters
-        ----------
-        X, y, groups : object
-            Ignored, present for API compatibility.
-
-        Returns
-        -------
-        n_splits : int
-            The number of folds.
-        """
-        return self.n_splits
 
     def split(self, X, y, groups=None):
         """Generate train/test indices.

@@ -621,6 +621,32 @@ def _build_graph(
     return graphs[n_neighbors]
 
 
+def _default_graph(X, n_neighbors, *, algorithm, algorithm_params, random_state, n_jobs):
+    """The library's default graph of ``X``: self-tuning weights (7th neighbour),
+    mean-symmetrised, euclidean; ``n_neighbors`` capped at ``n_samples - 1``."""
+    return _build_graph(
+        X,
+        n_neighbors=min(n_neighbors, X.shape[0] - 1),
+        weight="self-tuning",
+        local_scale=7,
+        gamma=None,
+        symmetrize="mean",
+        algorithm=algorithm,
+        algorithm_params=algorithm_params,
+        metric="euclidean",
+        random_state=random_state,
+        n_jobs=n_jobs,
+    )
+
+
+def _neighbour_mean(kernel, X, values):
+    """Harmonic extension to new rows: the kernel-weighted mean of ``values``
+    (one row per training row) over each new row's training neighbours."""
+    w, ind = kernel.query(X)
+    w = w / w.sum(1, keepdims=True)
+    return np.einsum("ik,ik...->i...", w, values[ind])
+
+
 def _build_graphs(
     X,
     *,

@@ -42,7 +42,13 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..base import SemiSupervisedClassifierMixin
 from ..utils import check_partially_labeled
-from ..neighbors._graph import ALGORITHMS, WEIGHTS, _build_graph, _join_components
+from ..neighbors._graph import (
+    ALGORITHMS,
+    WEIGHTS,
+    _build_graph,
+    _join_components,
+    _neighbour_mean,
+)
 from ._feature_weights import apply_feature_weights, label_feature_weights
 
 
@@ -91,6 +97,19 @@ def _block_pcg(matvec, B, diag, *, tol, max_iter):
         P += Z
         rz = rz_new
     return X, n_iter, converged
+
+
+def _spread(W, B, alpha, *, tol, max_iter):
+    """Label spreading (Zhou et al.): solve ``(I - alpha S) F = (1 - alpha) B``,
+    ``S = D^-1/2 W D^-1/2``, by conjugate gradients. Returns ``(F, n_iter,
+    converged, dinv)`` with ``dinv = D^-1/2`` (0 for isolated rows)."""
+    d = np.asarray(W.sum(1)).ravel()
+    dinv = np.where(d > 0, 1.0 / np.sqrt(np.where(d > 0, d, 1.0)), 0.0)
+    aS = sp.csr_matrix(sp.diags(alpha * dinv) @ W @ sp.diags(dinv))
+    F, n_iter, conv = _block_pcg(
+        lambda P: P - aS @ P, (1 - alpha) * B, None, tol=tol, max_iter=max_iter
+    )
+    return F, n_iter, conv, dinv
 
 
 def _harmonic(W, Y, labeled, u, *, tol, max_iter):
@@ -277,13 +296,13 @@ class _BaseKNNPropagation(SemiSupervisedClassifierMixin, BaseEstimator, metaclas
     def _argmax(self, scores):
         return np.argmax(scores, axis=1)
 
-    def _neighbors(self, X):
+    def _check_new(self, X):
+        """New rows, validated and feature-weighted as the training rows were."""
         check_is_fitted(self)
         X = validate_data(
             self, X, accept_sparse="csr", dtype=[np.float64, np.float32], reset=False
         )
-        w, ind = self._kernel.query(apply_feature_weights(X, self.feature_weights_))
-        return w / w.sum(1, keepdims=True), ind
+        return apply_feature_weights(X, self.feature_weights_)
 
     def predict_proba(self, X):
         """Class probabilities of new rows from their training neighbours.
@@ -301,8 +320,8 @@ class _BaseKNNPropagation(SemiSupervisedClassifierMixin, BaseEstimator, metaclas
         proba : ndarray of shape (n_samples, n_classes)
             Rows sum to 1; columns follow ``classes_``.
         """
-        w, ind = self._neighbors(X)
-        proba = np.einsum("ik,ikc->ic", w, self.label_distributions_[ind])
+        X = self._check_new(X)
+        proba = _neighbour_mean(self._kernel, X, self.label_distributions_)
         return proba / proba.sum(1, keepdims=True)
 
     def predict(self, X):
@@ -490,16 +509,8 @@ class KNNLabelSpreading(_BaseKNNPropagation):
         self.alpha = alpha
 
     def _solve(self, W, Y, labeled, reached):
-        d = np.asarray(W.sum(1)).ravel()
-        dinv = np.where(d > 0, 1.0 / np.sqrt(np.where(d > 0, d, 1.0)), 0.0)
-        a = self.alpha
-        aS = sp.csr_matrix(sp.diags(a * dinv) @ W @ sp.diags(dinv))
-
-        def matvec(P):
-            return P - aS @ P
-
-        F, self.n_iter_, conv = _block_pcg(
-            matvec, (1 - a) * Y, None, tol=self.tol, max_iter=self.max_iter
+        F, self.n_iter_, conv, _ = _spread(
+            W, Y, self.alpha, tol=self.tol, max_iter=self.max_iter
         )
         self._warn_convergence(conv)
         return F
@@ -974,8 +985,8 @@ class PoissonLearning(_BaseKNNPropagation):
         return scores
 
     def _scores(self, X):
-        w, ind = self._neighbors(X)
-        return np.einsum("ik,ikc->ic", w, self.scores_[ind])
+        X = self._check_new(X)
+        return _neighbour_mean(self._kernel, X, self.scores_)
 
     def predict_proba(self, X):
         """Class probabilities: ``softmax(decision_function(X) / temperature_)``.
