@@ -23,10 +23,10 @@ class MultiLabelGraphClassifier(MultiOutputMixin, ClassifierMixin, BaseEstimator
     :func:`~sklearn_fewlabel.utils.check_multilabel_partial`). Every label
     column is a binary semi-supervised problem with its own known entries;
     all of them are solved on **one** kNN graph (one neighbour search), with
+    :class:`~sklearn_fewlabel.KNNLabelSpreading` (default) or
     :class:`~sklearn_fewlabel.PoissonLearning` (``method="poisson"``, its
     class prior taken from the known entries of that column, which a random
-    choice of known entries estimates without bias) or
-    :class:`~sklearn_fewlabel.KNNLabelSpreading`.
+    choice of known entries estimates without bias).
     ``predict`` returns scikit-learn's multilabel indicator format, shape
     ``(n_samples, n_labels)``; ``predict_proba`` the probability of each label,
     same shape (as :class:`~sklearn.neural_network.MLPClassifier` does).
@@ -37,8 +37,11 @@ class MultiLabelGraphClassifier(MultiOutputMixin, ClassifierMixin, BaseEstimator
 
     Parameters
     ----------
-    method : {"poisson", "spreading"}, default="poisson"
-        Binary propagation used for every label.
+    method : {"spreading", "poisson"}, default="spreading"
+        Binary propagation used for every label. Chosen on MNIST training
+        rows (deskew+HOG+PCA-100 features, four digit attributes, 1% of the
+        entries known, 3 draws; micro-F1 on the unknown *training* entries):
+        spreading 0.992-0.993, Poisson 0.960-0.977.
     n_neighbors : int, default=10
         Neighbours of the kNN graph.
     algorithm : {"auto", "brute", "sklearn", "ivf", "pynndescent"}, default="auto"
@@ -94,7 +97,7 @@ class MultiLabelGraphClassifier(MultiOutputMixin, ClassifierMixin, BaseEstimator
 
     def __init__(
         self,
-        method="poisson",
+        method="spreading",
         *,
         n_neighbors=10,
         algorithm="auto",
@@ -200,8 +203,8 @@ class MultiLabelGraphClassifier(MultiOutputMixin, ClassifierMixin, BaseEstimator
         Returns
         -------
         proba : ndarray of shape (n_samples, n_labels)
-            Values in [0, 1] (for a 1-D ``y``: shape (n_samples, 2), the
-            columns for 0 and 1).
+            Values strictly between 0 and 1 (for a 1-D ``y``: shape
+            (n_samples, 2), the columns for 0 and 1).
         """
         check_is_fitted(self)
         X = validate_data(
@@ -213,7 +216,9 @@ class MultiLabelGraphClassifier(MultiOutputMixin, ClassifierMixin, BaseEstimator
                 out[:, j] = float(model)
             else:
                 out[:, j] = model.predict_proba(X)[:, 1]
-        out = np.clip(out, 0.0, 1.0)
+        # never exactly 0 or 1: a graph estimate is not certain (and scikit-learn's
+        # multilabel format asks for values strictly between 0 and 1)
+        out = np.clip(out, 1e-9, 1.0 - 1e-9)
         return np.column_stack([1 - out[:, 0], out[:, 0]]) if self._one_column else out
 
     def predict(self, X):
