@@ -1,9 +1,11 @@
 """Imprecise labels (issue 16): noisy, partial, complementary, PU and multi-label data on MNIST.
 
-Run: ``python benchmarks/bench_imprecise.py [--part noisy|kinds] [--seeds 5] [--first-seed 0]
-[--report]``. One thread.
-Writes ``results/imprecise.json`` (noisy) and ``results/imprecise_kinds.json`` (the other kinds);
-``--report`` prints the README tables.
+Run: ``python benchmarks/bench_imprecise.py [--part noisy|kinds|peers] [--seeds 5]
+[--first-seed 0] [--report]``. One thread.
+Writes ``results/imprecise.json`` (noisy), ``results/imprecise_kinds.json`` (the other kinds) and
+``results/imprecise_peers.json`` (cleanlab's ``CleanLearning`` on the noisy part's 40% symmetric
+labels, pulearn's ``ElkanotoPuClassifier`` against ``GraphPUClassifier`` on fresh PU draws; needs
+the bench extra); ``--report`` prints the README tables.
 
 ``--part kinds`` (every graph built with ``algorithm="ivf"``, recall@10 about 0.995, for speed;
 test accuracy / F1 on the 10k MNIST test images, predicted inductively):
@@ -195,6 +197,72 @@ def run_kinds(seed, Z, y, Zt, yt):
     return out
 
 
+def run_peers(seed, Z, y, Zt, yt):
+    """cleanlab's CleanLearning (40% symmetric noise, the noisy part's labels) and pulearn's
+    Elkan-Noto classifier (PU, fresh draws, ours on the same draws)."""
+    from cleanlab.classification import CleanLearning
+    from pulearn import ElkanotoPuClassifier
+
+    out = {"seed": seed}
+    y_part = mask_labels(y, 1000, random_state=seed)
+    noisy = add_noise(y_part, y, "symmetric", 0.4, np.random.RandomState(10_000 + seed))
+    lab = np.flatnonzero(noisy != -1)
+    wrong = set(lab[noisy[lab] != y[lab]].tolist())
+    t, w = time.process_time(), time.time()
+    issues_df = CleanLearning(LogisticRegression(max_iter=1000), seed=seed).find_label_issues(
+        Z[lab], noisy[lab])
+    cpu, wall = time.process_time() - t, time.time() - w  # (its workers' CPU is not counted)
+    flagged = lab[issues_df["is_label_issue"].to_numpy()]
+    hit = len(wrong & set(flagged.tolist()))
+    cleaned = noisy.copy()
+    cleaned[flagged] = -1
+    out["cleanlab symmetric 40%"] = {
+        "precision": round(hit / max(flagged.size, 1), 4), "recall": round(hit / len(wrong), 4),
+        "cleaned": round(100 * float(PoissonLearning().fit(Z, cleaned).score(Zt, yt)), 2),
+        "find_cpu_s": round(cpu, 1), "find_wall_s": round(wall, 1)}
+    rng = np.random.RandomState(30_000 + seed)
+    for task, pos, pos_t in (("zero", y == 0, yt == 0), ("even", y % 2 == 0, yt % 2 == 0)):
+        P = np.flatnonzero(pos)
+        y_pu = np.full(y.shape[0], -1)
+        y_pu[rng.choice(P, int(round(0.01 * P.size)), replace=False)] = 1
+        ours, cpu_ours = timed(GraphPUClassifier(random_state=seed, **IVF), Z, y_pu)
+        t = time.process_time()
+        peer = ElkanotoPuClassifier(LogisticRegression(max_iter=1000), hold_out_ratio=0.1,
+                                    random_state=seed).fit(Z, y_pu)
+        cpu_peer = time.process_time() - t
+        proba = peer.predict_proba(Zt)
+        out[f"pu {task}"] = {
+            "ours_f1": round(float(f1_score(pos_t, ours.predict(Zt) == 1)), 4),
+            "pulearn_f1": round(float(f1_score(pos_t, peer.predict(Zt) == 1)), 4),
+            "pulearn_max_proba": round(float(np.max(proba)), 3),
+            "ours_cpu_s": cpu_ours, "pulearn_cpu_s": round(cpu_peer, 1)}
+    print(seed, out, flush=True)
+    return out
+
+
+def report_peers(res, noisy):
+    ours = {r["seed"]: r["symmetric 40%"] for r in noisy}
+    lines = ["| 40% symmetric noise, 1,000 labels | flags precision / recall per seed | "
+             "PoissonLearning on cleaned labels, test % | CPU s per call |", "|---|---|---|---|"]
+    for name, rows in (("find_label_issues (ours)", [ours[r["seed"]] for r in res]),
+                       ("cleanlab CleanLearning(LogisticRegression)",
+                        [r["cleanlab symmetric 40%"] for r in res])):
+        pr = " / ".join(f"{x['precision']:.3f}, {x['recall']:.3f}" for x in rows)
+        lines.append(f"| {name} | {pr} | {fmt([x['cleaned'] for x in rows])} | "
+                     f"{np.mean([x['find_cpu_s'] for x in rows]):.1f} |")
+    lines += ["", "| PU (1% of positives labelled) | GraphPUClassifier F1 | pulearn Elkan-Noto (LR) F1 | "
+              "pulearn max predict_proba | CPU s ours / pulearn |", "|---|---|---|---|---|"]
+    for task in ("zero", "even"):
+        rows = [r[f"pu {task}"] for r in res]
+        lines.append(
+            f"| {task} | {fmt([x['ours_f1'] for x in rows], 4)} | "
+            f"{fmt([x['pulearn_f1'] for x in rows], 4)} | "
+            f"{max(x['pulearn_max_proba'] for x in rows):.3f} | "
+            f"{np.mean([x['ours_cpu_s'] for x in rows]):.1f} / "
+            f"{np.mean([x['pulearn_cpu_s'] for x in rows]):.1f} |")
+    return "\n".join(lines)
+
+
 def fmt(vals, digits=2):
     return " / ".join(f"{v:.{digits}f}" for v in vals) + f" (**{np.mean(vals):.{digits}f}**)"
 
@@ -229,11 +297,24 @@ def report_kinds(res):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--part", choices=("noisy", "kinds"), default="noisy")
+    p.add_argument("--part", choices=("noisy", "kinds", "peers"), default="noisy")
     p.add_argument("--seeds", type=int, default=5)
     p.add_argument("--first-seed", type=int, default=0, help="add seeds to the stored ones")
     p.add_argument("--report", action="store_true")
     args = p.parse_args(argv)
+    if args.part == "peers":  # needs the bench extra (cleanlab, pulearn)
+        path = RESULTS / "imprecise_peers.json"
+        if not args.report:
+            Z, y, Zt, yt = mnist_features()
+            res = []
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                for seed in range(args.first_seed, args.first_seed + args.seeds):
+                    res.append(run_peers(seed, Z, y, Zt, yt))
+                    path.write_text(json.dumps(res, indent=1))
+        noisy = json.loads((RESULTS / "imprecise.json").read_text())
+        print(report_peers(json.loads(path.read_text()), noisy))
+        return
     if args.part == "kinds":
         path = RESULTS / "imprecise_kinds.json"
         if not args.report:
