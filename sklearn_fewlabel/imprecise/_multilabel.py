@@ -5,6 +5,7 @@ import warnings
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, MultiOutputMixin, _fit_context
+from sklearn.linear_model import LogisticRegression
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -31,9 +32,15 @@ class MultiLabelGraphClassifier(MultiOutputMixin, ClassifierMixin, BaseEstimator
     ``(n_samples, n_labels)``; ``predict_proba`` the probability of each label,
     same shape (as :class:`~sklearn.neural_network.MLPClassifier` does).
 
-    The labels are solved independently: no coupling between labels is
-    modelled (a row's known labels do not inform its unknown ones except
-    through the graph).
+    By default the labels are solved independently (a row's known labels do
+    not inform its unknown ones except through the graph). With
+    ``coupling="stacking"`` the labels are coupled afterwards: for each label,
+    a logistic regression on the logits of *all* labels' probabilities,
+    fitted on that label's known entries, gives its final probability
+    (stacked binary relevance, Godbole & Sarawagi 2004). The features of a training row are its graph
+    neighbours' mean probabilities (its own entry left out, as it would
+    otherwise tell its own label); those of a new row are its probabilities
+    from the graph, which are already a neighbour mean.
 
     Parameters
     ----------
@@ -44,6 +51,11 @@ class MultiLabelGraphClassifier(MultiOutputMixin, ClassifierMixin, BaseEstimator
         spreading 0.992-0.993, Poisson 0.960-0.977.
     n_neighbors : int, default=10
         Neighbours of the kNN graph.
+    coupling : {None, "stacking"}, default=None
+        Couple the labels by stacking (see above); ``None``: independent
+        labels. Off by default: on MNIST (four digit attributes, 1% of the
+        entries known, 2 draws, unknown training entries) stacking moved the
+        micro-F1 from 0.9922/0.9926 to 0.9924/0.9927, within noise.
     algorithm : {"auto", "brute", "sklearn", "ivf", "pynndescent"}, default="auto"
         Neighbour search (see :func:`~sklearn_fewlabel.neighbors.knn_graph`).
     algorithm_params : dict, default=None
@@ -57,6 +69,8 @@ class MultiLabelGraphClassifier(MultiOutputMixin, ClassifierMixin, BaseEstimator
     ----------
     estimators_ : list of estimators
         The fitted binary propagation of each label.
+    couplers_ : list of LogisticRegression or None
+        With ``coupling="stacking"``: the stacking model of each label.
     label_distributions_ : ndarray of shape (n_samples, n_labels)
         Probability of each label for every training row.
     transduction_ : ndarray of shape (n_samples, n_labels)
@@ -89,6 +103,7 @@ class MultiLabelGraphClassifier(MultiOutputMixin, ClassifierMixin, BaseEstimator
     _parameter_constraints: dict = {
         "method": [StrOptions(set(_METHODS))],
         "n_neighbors": [Interval(numbers.Integral, 1, None, closed="left")],
+        "coupling": [None, StrOptions({"stacking"})],
         "algorithm": [StrOptions(set(ALGORITHMS))],
         "algorithm_params": [None, dict],
         "n_jobs": [None, numbers.Integral],
@@ -100,6 +115,7 @@ class MultiLabelGraphClassifier(MultiOutputMixin, ClassifierMixin, BaseEstimator
         method="spreading",
         *,
         n_neighbors=10,
+        coupling=None,
         algorithm="auto",
         algorithm_params=None,
         n_jobs=None,
@@ -107,6 +123,7 @@ class MultiLabelGraphClassifier(MultiOutputMixin, ClassifierMixin, BaseEstimator
     ):
         self.method = method
         self.n_neighbors = n_neighbors
+        self.coupling = coupling
         self.algorithm = algorithm
         self.algorithm_params = algorithm_params
         self.n_jobs = n_jobs
@@ -183,6 +200,12 @@ class MultiLabelGraphClassifier(MultiOutputMixin, ClassifierMixin, BaseEstimator
                 model._fit_graph(X, col, lab, classes, W, kernel)
             self.estimators_.append(model)
             proba[:, j] = model.label_distributions_[:, 1]
+        self.couplers_ = None
+        if self.coupling == "stacking" and Y.shape[1] > 1:
+            Wr = W.tocsr()
+            deg = np.asarray(Wr.sum(1)).ravel()
+            neighbour = (Wr @ proba) / np.where(deg > 0, deg, 1.0)[:, None]
+            proba = self._couple(neighbour, Y, known)
         self.label_distributions_ = proba
         self.transduction_ = np.where(known, Y, (proba >= 0.5).astype(np.int64))
         self.classes_ = np.array([0, 1])
@@ -191,6 +214,24 @@ class MultiLabelGraphClassifier(MultiOutputMixin, ClassifierMixin, BaseEstimator
         self.n_labels_ = Y.shape[1]
         self.n_features_in_ = X.shape[1]
         return self
+
+    def _couple(self, P, Y=None, known=None):
+        """Stacked probabilities from the first-pass ones ``P`` (fits the
+        per-label logistic regressions when ``Y`` is given)."""
+        Z = np.log(np.clip(P, 1e-6, 1 - 1e-6)) - np.log(np.clip(1 - P, 1e-6, 1 - 1e-6))
+        if Y is not None:
+            self.couplers_ = []
+            for j in range(Y.shape[1]):
+                lab = known[:, j]
+                ok = not isinstance(self.estimators_[j], int)
+                self.couplers_.append(
+                    LogisticRegression(max_iter=1000).fit(Z[lab], Y[lab, j]) if ok else None
+                )
+        out = P.copy()
+        for j, lr in enumerate(self.couplers_):
+            if lr is not None:
+                out[:, j] = lr.predict_proba(Z)[:, 1]
+        return out
 
     def predict_proba(self, X):
         """Probability that each new row has each label.
@@ -216,6 +257,8 @@ class MultiLabelGraphClassifier(MultiOutputMixin, ClassifierMixin, BaseEstimator
                 out[:, j] = float(model)
             else:
                 out[:, j] = model.predict_proba(X)[:, 1]
+        if self.couplers_ is not None:
+            out = self._couple(out)
         # never exactly 0 or 1: a graph estimate is not certain (and scikit-learn's
         # multilabel format asks for values strictly between 0 and 1)
         out = np.clip(out, 1e-9, 1.0 - 1e-9)

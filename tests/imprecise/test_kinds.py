@@ -323,3 +323,21 @@ def test_pseudo_label_classifier_with_candidate_sets(digits):
     with pytest.raises(ValueError, match="exact label"):
         PseudoLabelClassifier(LogisticRegression()).fit(X, complementary_matrix(
             (y + 1) % 10, classes=10))
+
+
+def test_multilabel_stacking_coupling_fits_one_stacker_per_label():
+    X, blob = make_blobs(400, centers=[[0, 0], [6, 0], [3, 6], [3, -6]], cluster_std=1.5,
+                         random_state=0)
+    Y = np.column_stack([blob % 2, blob % 2, blob // 2]).astype(int)
+    rng = np.random.RandomState(0)
+    Y_part = np.where(rng.rand(*Y.shape) < 0.1, Y, -1)
+    plain = MultiLabelGraphClassifier().fit(X, Y_part)
+    coupled = MultiLabelGraphClassifier(coupling="stacking").fit(X, Y_part)
+    assert len(coupled.couplers_) == 3 and plain.couplers_ is None
+    # each stacker reads all labels' logits
+    assert all(lr.coef_.shape == (1, 3) for lr in coupled.couplers_)
+    proba = coupled.predict_proba(X)
+    assert np.all((proba > 0) & (proba < 1))
+    assert coupled.score(X, Y) >= plain.score(X, Y) - 0.02 and coupled.score(X, Y) > 0.9
+    known = Y_part != -1
+    np.testing.assert_array_equal(coupled.transduction_[known], Y[known])
