@@ -1,5 +1,6 @@
-"""Shared utilities: the ``-1`` convention for unlabelled rows."""
+"""Shared utilities: the ``-1`` convention for unlabelled rows, blockwise inference."""
 
+from ._blockwise import predict_blockwise
 from ._labels import (
     UNLABELED,
     check_candidate_labels,
@@ -13,5 +14,6 @@ __all__ = [
     "check_candidate_labels",
     "check_multilabel_partial",
     "check_partially_labeled",
+    "predict_blockwise",
     "unlabeled_mask",
 ]

@@ -72,3 +72,67 @@ def test_grid_search_label_budget_on_dask(client, data):
         search.cv_results_["mean_test_score"], ref.cv_results_["mean_test_score"]
     )
     assert search.best_params_["n_labeled"] in (30, 120)
+
+
+def test_predict_blockwise_on_a_local_cluster_equals_local_inference(client, data):
+    import dask.array as da
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from sklearn_fewlabel import FewLabelClassifier, KNNSpectralClustering, PoissonLearning
+    from sklearn_fewlabel.imprecise import MultiLabelGraphClassifier
+    from sklearn_fewlabel.utils import predict_blockwise
+
+    X, y = data
+    y_part = np.full_like(y, -1)
+    for c in range(3):
+        y_part[np.flatnonzero(y == c)[:4]] = c
+    X_new = np.random.RandomState(1).uniform(-3, 8, size=(1000, 2))
+    X_da = da.from_array(X_new, chunks=(150, 1))  # column chunks are merged
+    models = {
+        "predict": PoissonLearning().fit(X, y_part),
+        "predict_proba": make_pipeline(StandardScaler(), FewLabelClassifier(random_state=0)).fit(
+            X, y_part),
+        "decision_function": PoissonLearning().fit(X, y_part),
+        "transform": KNNSpectralClustering(3, random_state=0).fit(X),
+    }
+    with distributed.get_task_stream(client) as stream:
+        for method, model in models.items():
+            remote = predict_blockwise(model, X_da, method=method).compute()
+            np.testing.assert_allclose(remote, getattr(model, method)(X_new))
+        Y = np.column_stack([y == 0, y == 1]).astype(int)
+        ml = MultiLabelGraphClassifier().fit(X, np.where(np.arange(240)[:, None] % 5 == 0, Y, -1))
+        np.testing.assert_array_equal(
+            predict_blockwise(ml, X_da, method="predict_proba").compute() >= 0.5,
+            ml.predict(X_new) == 1,
+        )
+    assert len(stream.data) > 0  # the blocks ran as tasks on the cluster
+
+
+def test_predict_blockwise_on_a_dask_dataframe(client, data):
+    pytest.importorskip("pyarrow")  # dask.dataframe needs it
+    import dask.dataframe as dd
+    import pandas as pd
+
+    from sklearn_fewlabel import PoissonLearning
+    from sklearn_fewlabel.utils import predict_blockwise
+
+    X, y = data
+    model = PoissonLearning().fit(X, np.where(np.arange(240) % 20 == 0, y, -1))
+    X_new = np.random.RandomState(2).uniform(-3, 8, size=(500, 2))
+    df = dd.from_pandas(pd.DataFrame(X_new, columns=["a", "b"]), npartitions=4)
+    np.testing.assert_array_equal(predict_blockwise(model, df).compute(), model.predict(X_new))
+
+
+def test_predict_blockwise_errors(data):
+    from sklearn_fewlabel import PoissonLearning
+    from sklearn_fewlabel.utils import predict_blockwise
+
+    X, y = data
+    model = PoissonLearning().fit(X, np.where(np.arange(240) % 20 == 0, y, -1))
+    with pytest.raises(TypeError, match="dask.array.Array or a dask DataFrame"):
+        predict_blockwise(model, X)
+    with pytest.raises(ValueError, match="method must be one of"):
+        predict_blockwise(model, X, method="fit")
+    with pytest.raises(ValueError, match="has no method"):
+        predict_blockwise(model, X, method="transform")
