@@ -6,7 +6,9 @@ from sklearn.metrics._scorer import _BaseScorer
 
 # the metric lives in ``metrics`` (re-exported here, its old home)
 from ..metrics._labeled import labeled_accuracy_score  # noqa: F401
-from ..utils._labels import unlabeled_mask
+from sklearn.utils.validation import _num_samples
+
+from ..utils._labels import check_multilabel_partial, unlabeled_mask
 
 
 class _LabeledScorer(_BaseScorer):
@@ -21,7 +23,51 @@ class _LabeledScorer(_BaseScorer):
             response_method=getattr(scorer, "_response_method", "predict"),
         )
 
+    def _score_multilabel(self, estimator, X, Y, **kwargs):
+        """Multi-label ``Y`` (1/0/-1): the metric on the known entries, flattened
+        (a micro average); rows without a known entry are not predicted."""
+        Y, known = check_multilabel_partial(Y, n_samples=_num_samples(X))
+        rows = np.flatnonzero(known.any(axis=1))
+        X_r = X.iloc[rows] if hasattr(X, "iloc") else X[rows]
+        method = self._response_method
+        if isinstance(method, (list, tuple)):
+            method = next(m for m in method if hasattr(estimator, m))
+        out = np.asarray(getattr(estimator, method)(X_r)).reshape(rows.size, -1)
+        k, Yr = known[rows], Y[rows]
+        weight = kwargs.pop("sample_weight", None)
+        w = None if weight is None else np.broadcast_to(np.asarray(weight)[rows, None], k.shape)
+        opts = dict(self._kwargs)
+        average = opts.get("average")
+        if average in ("micro", "macro", "weighted") and opts.get("pos_label", 1) is None:
+            opts["pos_label"] = 1  # the entries are binary: 1 = has the label
+        if average == "samples":
+            raise ValueError(
+                "labeled_scorer: average='samples' is not defined when entries are unknown; "
+                "use 'micro', 'macro' or 'weighted'."
+            )
+        if average in ("macro", "weighted"):
+            # one binary score per label, on that label's known entries
+            opts["average"] = "binary" if "average" in opts else None
+            vals, support = [], []
+            for j in range(Yr.shape[1]):
+                kj = k[:, j]
+                if not kj.any():
+                    continue
+                wj = None if w is None else w[kj, j]
+                vals.append(self._score_func(Yr[kj, j], out[kj, j], sample_weight=wj, **opts))
+                support.append(int((Yr[kj, j] == 1).sum()))
+            total = sum(support) if average == "weighted" and sum(support) else None
+            mean = np.average(vals, weights=support if total else None)
+            return self._sign * float(mean)
+        if average == "micro":  # micro over labels = binary on the flattened entries
+            opts["average"] = "binary"
+        return self._sign * self._score_func(
+            Yr[k], out[k], sample_weight=None if w is None else w[k], **opts
+        )
+
     def _score(self, method_caller, estimator, X, y_true, **kwargs):
+        if np.ndim(y_true) == 2 and np.shape(y_true)[1] > 1:
+            return self._score_multilabel(estimator, X, y_true, **kwargs)
         mask = ~unlabeled_mask(np.asarray(y_true))
         if not mask.any():
             raise ValueError(
@@ -46,7 +92,11 @@ def labeled_scorer(scoring="accuracy"):
     Use it as ``scoring=`` in :class:`~sklearn.model_selection.GridSearchCV`,
     :func:`~sklearn.model_selection.cross_val_score` and friends when the
     evaluation data are partially labelled. Only the labelled rows of the test
-    fold are predicted and scored.
+    fold are predicted and scored. With a multi-label target (2-D, 1/0/-1),
+    the rows with a known entry are predicted and only the known entries are
+    scored: flattened for plain metrics (``"accuracy"``: the share of known
+    entries right) and ``average="micro"`` (computed as the binary metric of
+    the flattened entries), label by label for ``"macro"``/``"weighted"``.
 
     Parameters
     ----------

@@ -4,7 +4,7 @@ import numpy as np
 from sklearn.model_selection import KFold, StratifiedKFold
 from sklearn.model_selection._split import BaseCrossValidator
 
-from ..utils._labels import check_partially_labeled
+from ..utils._labels import check_multilabel_partial, check_partially_labeled
 
 
 class _LabeledSplitMixin:
@@ -35,8 +35,9 @@ class _LabeledSplitMixin:
         ----------
         X : array-like of shape (n_samples, n_features)
             Training data.
-        y : array-like of shape (n_samples,)
-            Targets, ``-1`` for unlabelled rows. Required.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Targets, ``-1`` for unlabelled rows (multi-label: 1/0/-1 entries;
+            a row with a known entry counts as labelled). Required.
         groups : object
             Ignored.
 
@@ -53,9 +54,18 @@ class _LabeledSplitMixin:
                 f"{type(self).__name__}.split requires y (with -1 for unlabelled rows)."
             )
         n = X.shape[0] if hasattr(X, "shape") else len(X)
-        y, labeled, _ = check_partially_labeled(
-            y, n_samples=n, warn_single_class=False, estimator_name=type(self).__name__
-        )
+        if np.ndim(y) == 2 and np.shape(y)[1] > 1:
+            # multi-label (1/0/-1): rows with a known entry are tested; stratified
+            # by whether a row has a known positive entry
+            Y, known = check_multilabel_partial(
+                y, n_samples=n, estimator_name=type(self).__name__
+            )
+            labeled = known.any(axis=1)
+            y = ((Y == 1) & known).any(axis=1).astype(np.int64)
+        else:
+            y, labeled, _ = check_partially_labeled(
+                y, n_samples=n, warn_single_class=False, estimator_name=type(self).__name__
+            )
         idx_l = np.flatnonzero(labeled)
         idx_u = np.flatnonzero(~labeled)
         if idx_l.shape[0] < self.n_splits:

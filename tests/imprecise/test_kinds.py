@@ -341,3 +341,52 @@ def test_multilabel_stacking_coupling_fits_one_stacker_per_label():
     assert coupled.score(X, Y) >= plain.score(X, Y) - 0.02 and coupled.score(X, Y) > 0.9
     known = Y_part != -1
     np.testing.assert_array_equal(coupled.transduction_[known], Y[known])
+
+
+def test_splitters_and_scorer_ignore_unknown_multilabel_entries(digits):
+    from sklearn.metrics import f1_score
+
+    from sklearn_fewlabel import LabeledKFold, LabeledStratifiedKFold, labeled_scorer
+
+    X, digit = digits
+    Y = np.column_stack([digit % 2 == 0, digit > 4]).astype(int)
+    rng = np.random.RandomState(0)
+    Y_part = np.where(rng.rand(*Y.shape) < 0.1, Y, -1)
+    has_known = (Y_part != -1).any(axis=1)
+    for cv in (LabeledKFold(3), LabeledStratifiedKFold(3)):
+        tested = np.concatenate([test for _, test in cv.split(X, Y_part)])
+        assert has_known[tested].all() and np.sort(tested).tolist() == np.flatnonzero(
+            has_known).tolist()
+    model = MultiLabelGraphClassifier().fit(X, Y_part)
+    scorer = labeled_scorer("f1_micro")
+    known = Y_part != -1
+    expected = f1_score(Y_part[known], model.predict(X)[known])
+    assert scorer(model, X, Y_part) == pytest.approx(expected)
+    scores = cross_val_score(MultiLabelGraphClassifier(), X, Y_part, cv=LabeledKFold(3),
+                             scoring=scorer)
+    assert np.all(scores > 0.85)
+
+
+def test_labeled_scorer_multilabel_averages():
+    from sklearn.metrics import f1_score
+
+    from sklearn_fewlabel import labeled_scorer
+
+    class Fixed:
+        def __init__(self, P):
+            self.P = P
+
+        def predict(self, X):
+            return self.P[np.asarray(X)[:, 0].astype(int)]
+
+    Y = np.array([[1, 0], [0, 1], [1, 1], [0, -1], [-1, -1]])
+    P = np.array([[1, 1], [0, 1], [0, 1], [0, 0], [1, 1]])
+    X = np.arange(5)[:, None]
+    est = Fixed(P)
+    known = Y != -1
+    assert labeled_scorer("accuracy")(est, X, Y) == pytest.approx(np.mean(P[known] == Y[known]))
+    assert labeled_scorer("f1_micro")(est, X, Y) == pytest.approx(f1_score(Y[known], P[known]))
+    macro = np.mean([f1_score(Y[known[:, j], j], P[known[:, j], j]) for j in range(2)])
+    assert labeled_scorer("f1_macro")(est, X, Y) == pytest.approx(macro)
+    with pytest.raises(ValueError, match="samples"):
+        labeled_scorer("f1_samples")(est, X, Y)
