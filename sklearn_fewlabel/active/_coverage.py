@@ -41,8 +41,8 @@ class CoverageSampling(BaseQueryStrategy):
     as many groups as the labels could tell apart after this batch, but never
     fewer than ``min_clusters``. With ``min_clusters="eigengap"`` the floor is
     the number of groups read from a *clear* gap of the graph's spectrum (the
-    largest gap among the top ``max_clusters`` eigenvalues at least twice the
-    second largest; no floor otherwise). It matters when queries come one or
+    largest gap among the top ``max_clusters`` eigenvalues at least 1.8 times
+    the second largest; no floor otherwise). It matters when queries come one or
     a few at a time: without a floor, the first queries cut the data into 2,
     3, ... clusters, which split along other lines than the classes (on MNIST
     features, one query at a time had not found all ten digits after 12

@@ -121,7 +121,7 @@ class FewLabelClassifier(SemiSupervisedClassifierMixin, BaseEstimator):
     - ``"matched_clusters"``: only when the graph's spectrum shows as many
       clearly separated groups as there are classes (the largest gap of the
       top 50 eigenvalues of the normalised adjacency sits at ``n_classes``
-      and is at least twice the second largest, ``eigengap_clusters_``):
+      and is at least 1.8 times the second largest, ``eigengap_clusters_``):
       the graph is cut into ``n_classes`` spectral clusters, the clusters are
       matched one-to-one to the classes by their mean Poisson-learning
       probabilities (Hungarian assignment), and every unlabelled row takes
