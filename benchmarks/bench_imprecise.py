@@ -302,43 +302,24 @@ def main(argv=None):
     p.add_argument("--first-seed", type=int, default=0, help="add seeds to the stored ones")
     p.add_argument("--report", action="store_true")
     args = p.parse_args(argv)
-    if args.part == "peers":  # needs the bench extra (cleanlab, pulearn)
-        path = RESULTS / "imprecise_peers.json"
-        if not args.report:
-            Z, y, Zt, yt = mnist_features()
-            res = []
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                for seed in range(args.first_seed, args.first_seed + args.seeds):
-                    res.append(run_peers(seed, Z, y, Zt, yt))
-                    path.write_text(json.dumps(res, indent=1))
-        noisy = json.loads((RESULTS / "imprecise.json").read_text())
-        print(report_peers(json.loads(path.read_text()), noisy))
-        return
-    if args.part == "kinds":
-        path = RESULTS / "imprecise_kinds.json"
-        if not args.report:
-            Z, y, Zt, yt = mnist_features()
-            res = json.loads(path.read_text()) if args.first_seed and path.exists() else []
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                for seed in range(args.first_seed, args.first_seed + args.seeds):
-                    res = [r for r in res if r["seed"] != seed] + [run_kinds(seed, Z, y, Zt, yt)]
-                    path.write_text(json.dumps(res, indent=1))
-        print(report_kinds(json.loads(path.read_text())))
-        return
-    path = RESULTS / "imprecise.json"
+    noisy_path = RESULTS / "imprecise.json"
+    parts = {  # part: (results file, one seed's run, report of the stored results)
+        "noisy": (noisy_path, run, report),
+        "kinds": (RESULTS / "imprecise_kinds.json", run_kinds, report_kinds),
+        # needs the bench extra (cleanlab, pulearn); compared with the noisy part's flags
+        "peers": (RESULTS / "imprecise_peers.json", run_peers,
+                  lambda res: report_peers(res, json.loads(noisy_path.read_text()))),
+    }
+    path, run_seed, report_part = parts[args.part]
     if not args.report:
         Z, y, Zt, yt = mnist_features()
         res = json.loads(path.read_text()) if args.first_seed and path.exists() else []
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             for seed in range(args.first_seed, args.first_seed + args.seeds):
-                res = [r for r in res if r["seed"] != seed] + [run(seed, Z, y, Zt, yt)]
+                res = [r for r in res if r["seed"] != seed] + [run_seed(seed, Z, y, Zt, yt)]
                 path.write_text(json.dumps(res, indent=1))
-    res = json.loads(path.read_text())
-    print(report(res))
-
+    print(report_part(json.loads(path.read_text())))
 
 if __name__ == "__main__":
     main()
