@@ -11,6 +11,7 @@ from ..base import SemiSupervisedClassifierMixin
 from ..neighbors._graph import ALGORITHMS, _default_graph, _join_components, _neighbour_mean
 from ..semi_supervised._propagation import _spread
 from ..utils import check_candidate_labels, check_partially_labeled
+from ..utils._labels import _is_label_matrix
 
 
 #: Share of the equal-weight start kept in the beliefs of every round (the
@@ -30,13 +31,7 @@ def _row_normalize(P, fallback):
 
 def _as_candidates(y, n, classes, name):
     """(C, constrained, classes) from a 1-D ``-1`` target or a candidate matrix."""
-    ndim = getattr(y, "ndim", None)
-    if ndim is None or not hasattr(y, "shape"):  # lists, or array-likes without a shape
-        ndim = np.asarray(y, dtype=object).ndim
-        two_d = ndim == 2 and len(y[0]) > 1
-    else:
-        two_d = ndim == 2 and y.shape[1] > 1
-    if two_d:
+    if _is_label_matrix(y):
         return check_candidate_labels(y, n_samples=n, classes=classes, estimator_name=name)
     y1, labeled, found = check_partially_labeled(y, n_samples=n, estimator_name=name)
     if classes is not None:

@@ -15,7 +15,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import _num_samples, check_is_fitted, indexable
 
 from ..utils._allocation import allocate_proportional
-from ..utils._labels import UNLABELED, check_partially_labeled, unlabeled_mask
+from ..utils._labels import UNLABELED, _is_label_matrix, check_partially_labeled, unlabeled_mask
 from ._scorer import labeled_scorer
 from ._split import LabeledStratifiedKFold
 
@@ -180,7 +180,7 @@ def mask_labels(y, n_labeled, *, strategy="stratified", X=None, random_state=Non
     >>> int((Y_masked != -1).sum()), [sorted(set(c[c != -1].tolist())) for c in Y_masked.T]
     (4, [[0, 1], [0, 1]])
     """
-    if np.ndim(y) == 2 and np.shape(y)[1] > 1:
+    if _is_label_matrix(y):
         return _mask_multilabel(y, n_labeled, strategy, random_state)
     y, labeled, _ = check_partially_labeled(
         y, warn_single_class=False, estimator_name="mask_labels"

@@ -8,7 +8,7 @@ from sklearn.metrics._scorer import _BaseScorer
 from ..metrics._labeled import labeled_accuracy_score  # noqa: F401
 from sklearn.utils.validation import _num_samples
 
-from ..utils._labels import check_multilabel_partial, unlabeled_mask
+from ..utils._labels import _is_label_matrix, check_multilabel_partial, unlabeled_mask
 
 
 class _LabeledScorer(_BaseScorer):
@@ -66,7 +66,7 @@ class _LabeledScorer(_BaseScorer):
         )
 
     def _score(self, method_caller, estimator, X, y_true, **kwargs):
-        if np.ndim(y_true) == 2 and np.shape(y_true)[1] > 1:
+        if _is_label_matrix(y_true):
             return self._score_multilabel(estimator, X, y_true, **kwargs)
         mask = ~unlabeled_mask(np.asarray(y_true))
         if not mask.any():

@@ -4,7 +4,7 @@ import numpy as np
 from sklearn.model_selection import KFold, StratifiedKFold
 from sklearn.model_selection._split import BaseCrossValidator
 
-from ..utils._labels import check_multilabel_partial, check_partially_labeled
+from ..utils._labels import _is_label_matrix, check_multilabel_partial, check_partially_labeled
 
 
 class _LabeledSplitMixin:
@@ -54,7 +54,7 @@ class _LabeledSplitMixin:
                 f"{type(self).__name__}.split requires y (with -1 for unlabelled rows)."
             )
         n = X.shape[0] if hasattr(X, "shape") else len(X)
-        if np.ndim(y) == 2 and np.shape(y)[1] > 1:
+        if _is_label_matrix(y):
             # multi-label (1/0/-1): rows with a known entry are tested; stratified
             # by whether a row has a known positive entry
             Y, known = check_multilabel_partial(

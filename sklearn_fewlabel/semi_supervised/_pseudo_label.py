@@ -16,7 +16,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, has_fit_parameter, validate_data
 
 from ..base import SemiSupervisedClassifierMixin
-from ..utils._labels import check_candidate_labels, check_partially_labeled
+from ..utils._labels import _is_label_matrix, check_candidate_labels, check_partially_labeled
 from ..neighbors._graph import knn_graph
 
 __all__ = ["PseudoLabelClassifier"]
@@ -595,10 +595,7 @@ class PseudoLabelClassifier(SemiSupervisedClassifierMixin, MetaEstimatorMixin, B
     def _as_labels(y, n):
         """1-D labels and the candidate mask (None for a 1-D ``y``): rows of a
         candidate matrix with one candidate are labelled, the others are pooled."""
-        ndim = getattr(y, "ndim", None)
-        if ndim is None:
-            ndim = np.asarray(y, dtype=object).ndim
-        if ndim != 2 or (np.shape(y)[1] if hasattr(y, "shape") else len(y[0])) < 2:
+        if not _is_label_matrix(y):
             return y, None
         C, _, classes = check_candidate_labels(
             y, n_samples=n, estimator_name="PseudoLabelClassifier"

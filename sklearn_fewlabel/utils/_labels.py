@@ -203,6 +203,16 @@ def check_partially_labeled(
     return y_arr, labeled, classes
 
 
+def _is_label_matrix(y):
+    """True for a 2-D target with more than one column (a candidate-label matrix
+    or a multi-label target); False for 1-D labels or a single column. Works for
+    lists and array-likes without a ``shape``."""
+    if hasattr(y, "shape") and hasattr(y, "ndim"):
+        return y.ndim == 2 and y.shape[1] > 1
+    arr = np.asarray(y, dtype=object)
+    return arr.ndim == 2 and arr.shape[1] > 1
+
+
 def _as_2d_target(Y, who, what):
     if Y is None:
         raise ValueError(f"{who}requires a target; got None.")
