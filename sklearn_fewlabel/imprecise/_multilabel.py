@@ -9,7 +9,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..neighbors._graph import ALGORITHMS, _default_graph
+from ..neighbors._graph import ALGORITHMS, _default_graph, _neighbours
 from ..semi_supervised._propagation import KNNLabelSpreading, PoissonLearning
 from ..utils import check_multilabel_partial
 
@@ -252,11 +252,12 @@ class MultiLabelGraphClassifier(MultiOutputMixin, ClassifierMixin, BaseEstimator
             self, X, accept_sparse="csr", dtype=[np.float64, np.float32], reset=False
         )
         out = np.zeros((X.shape[0], self.n_labels_))
+        w, ind = _neighbours(self._kernel, X)  # one search serves every label
         for j, model in enumerate(self.estimators_):
             if isinstance(model, int):
                 out[:, j] = float(model)
             else:
-                out[:, j] = model.predict_proba(X)[:, 1]
+                out[:, j] = model._proba_from_neighbours(w, ind)[:, 1]
         if self.couplers_ is not None:
             out = self._couple(out)
         # never exactly 0 or 1: a graph estimate is not certain (and scikit-learn's

@@ -639,12 +639,22 @@ def _default_graph(X, n_neighbors, *, algorithm, algorithm_params, random_state,
     )
 
 
+def _neighbours(kernel, X):
+    """New rows' training neighbours: (kernel weights summing to 1, indices)."""
+    w, ind = kernel.query(X)
+    return w / w.sum(1, keepdims=True), ind
+
+
+def _weighted_mean(w, ind, values):
+    """Per new row, the ``w``-weighted mean of ``values`` (one row per training
+    row) over its neighbours ``ind``."""
+    return np.einsum("ik,ik...->i...", w, values[ind])
+
+
 def _neighbour_mean(kernel, X, values):
     """Harmonic extension to new rows: the kernel-weighted mean of ``values``
     (one row per training row) over each new row's training neighbours."""
-    w, ind = kernel.query(X)
-    w = w / w.sum(1, keepdims=True)
-    return np.einsum("ik,ik...->i...", w, values[ind])
+    return _weighted_mean(*_neighbours(kernel, X), values)
 
 
 def _build_graphs(

@@ -48,6 +48,8 @@ from ..neighbors._graph import (
     _build_graph,
     _join_components,
     _neighbour_mean,
+    _neighbours,
+    _weighted_mean,
 )
 from ._feature_weights import apply_feature_weights, label_feature_weights
 
@@ -321,7 +323,12 @@ class _BaseKNNPropagation(SemiSupervisedClassifierMixin, BaseEstimator, metaclas
             Rows sum to 1; columns follow ``classes_``.
         """
         X = self._check_new(X)
-        proba = _neighbour_mean(self._kernel, X, self.label_distributions_)
+        return self._proba_from_neighbours(*_neighbours(self._kernel, X))
+
+    def _proba_from_neighbours(self, w, ind):
+        """Class probabilities of new rows from their training neighbours
+        (``w``, ``ind`` from one neighbour search, which callers may share)."""
+        proba = _weighted_mean(w, ind, self.label_distributions_)
         return proba / proba.sum(1, keepdims=True)
 
     def predict(self, X):
@@ -1002,6 +1009,9 @@ class PoissonLearning(_BaseKNNPropagation):
             Rows sum to 1; a monotone map of the scores, not calibrated.
         """
         return _softmax(self._scores(X) / self.temperature_)
+
+    def _proba_from_neighbours(self, w, ind):
+        return _softmax(_weighted_mean(w, ind, self.scores_) / self.temperature_)
 
     def predict(self, X):
         """Predict the class of new rows (``argmax`` of ``decision_function``).
