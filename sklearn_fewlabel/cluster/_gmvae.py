@@ -23,18 +23,17 @@ from sklearn.mixture import GaussianMixture
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
-from skorch import NeuralNet
 from skorch.callbacks import ProgressBar
 from skorch.dataset import ValidSplit
 from skorch.utils import to_tensor
 
 from ..neural._device import check_device
-from ..neural._loader import _ArrayLoader
+from ..neural._loader import _ArrayLoader, _DeviceLoaderNet
 from ..utils import check_partially_labeled
 from ._gmvae_module import GMVAEModule
 
 
-class _GMVAENet(NeuralNet):
+class _GMVAENet(_DeviceLoaderNet):
     """skorch net whose loss is the negative ELBO of :class:`GMVAEModule`.
 
     With ``pretraining=True`` the loss is the autoencoder reconstruction only

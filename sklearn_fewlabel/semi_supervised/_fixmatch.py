@@ -14,7 +14,6 @@ import torch
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from skorch import NeuralNet
 from skorch.callbacks import Callback, LRScheduler, ProgressBar
 from skorch.utils import to_tensor
 
@@ -22,7 +21,7 @@ from ..base import SemiSupervisedClassifierMixin
 from ..neural import ImageJitter, ImageStrongAugment, SmallCNN
 from ..utils import check_partially_labeled
 from ..neural._device import check_device
-from ..neural._loader import _ArrayLoader
+from ..neural._loader import _ArrayLoader, _DeviceLoaderNet
 from ._student import _ImageNetworkMixin
 
 
@@ -44,24 +43,30 @@ class _FixMatchLoader:
         self.mu = int(mu)
         self.weak, self.strong = weak, strong
 
+    def to_device(self, device):
+        """Hold the arrays on ``device``: batches are cut and augmented there."""
+        self.X, self.y, self.lab = self.X.to(device), self.y.to(device), self.lab.to(device)
+        return self
+
     def __len__(self):
         return max(1, -(-len(self.X) // (self.mu * self.batch_size)))
 
     def __iter__(self):
         n, B, U = len(self.X), self.batch_size, self.mu * self.batch_size
-        order = torch.randperm(n)
+        dev = self.X.device
+        order = torch.randperm(n).to(dev)
         for step in range(len(self)):
-            li = self.lab[torch.randint(len(self.lab), (B,))]
-            ui = order[(torch.arange(U) + step * U) % n]
+            li = self.lab[torch.randint(len(self.lab), (B,)).to(dev)]
+            ui = order[(torch.arange(U, device=dev) + step * U) % n]
             xl, xu = self.X[li], self.X[ui]
             weak = self.weak if self.weak is not None else (lambda x: x)
             strong = self.strong if self.strong is not None else weak
             Xb = torch.cat([weak(xl), weak(xu), strong(xu)])
-            yb = torch.cat([self.y[li], torch.full((2 * U,), -1, dtype=torch.long)])
+            yb = torch.cat([self.y[li], torch.full((2 * U,), -1, dtype=torch.long, device=dev)])
             yield Xb, yb
 
 
-class _FixMatchNet(NeuralNet):
+class _FixMatchNet(_DeviceLoaderNet):
     """skorch net with FixMatch's loss: cross-entropy on the labelled rows plus
     ``lambda_u`` times cross-entropy of the strong views against the weak
     views' argmax where its probability reaches ``threshold``."""
@@ -117,6 +122,7 @@ class _EMA(Callback):
 
     def on_train_end(self, net, **kwargs):
         net.module_.load_state_dict(self.shadow)
+        del self.shadow  # now in the module; no second copy of the weights in the pickle
 
 
 class FixMatchClassifier(_ImageNetworkMixin, SemiSupervisedClassifierMixin, BaseEstimator):

@@ -15,13 +15,12 @@ from sklearn.base import BaseEstimator, _fit_context, clone
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
-from skorch import NeuralNet
 from skorch.callbacks import LRScheduler, ProgressBar
 
 from ..base import SemiSupervisedClassifierMixin
 from ..neural import ImageJitter, SmallCNN
 from ..neural._device import check_device
-from ..neural._loader import _ArrayLoader
+from ..neural._loader import _ArrayLoader, _DeviceLoaderNet
 from ..utils import check_partially_labeled
 from ..utils._models import training_proba
 
@@ -318,7 +317,7 @@ class NetworkStudentClassifier(_ImageNetworkMixin, SemiSupervisedClassifierMixin
         callbacks = [("lr", LRScheduler(policy="CosineAnnealingLR", T_max=self.max_epochs))]
         if self.verbose:
             callbacks.append(("progress", ProgressBar()))
-        net = NeuralNet(
+        net = _DeviceLoaderNet(
             module,
             module__n_classes=n_classes,
             module__image_shape=self.image_shape_[1:],

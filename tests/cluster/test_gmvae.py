@@ -18,6 +18,7 @@ from sklearn_fewlabel.cluster import GMVAEClusterer, ImageJitter
 from sklearn_fewlabel.cluster._gmvae import _assign_clusters
 from sklearn_fewlabel.cluster._gmvae_module import GMVAEModule
 from sklearn_fewlabel.metrics import cluster_accuracy
+from tests._device import pickle_as_if_fitted_on_cuda
 
 TINY = dict(latent_dim=2, hidden_dims=(16,), max_epochs=2, pretrain_epochs=3, batch_size=32)
 
@@ -395,8 +396,7 @@ def test_pickle_from_cuda_loads_on_cpu_only_machine(blobs, fitted_blobs):
         pytest.skip("this machine has CUDA")
     X, _ = blobs
     gm = pickle.loads(pickle.dumps(fitted_blobs))
-    gm.net_.device = "cuda"  # as if trained on a GPU (the tensors are CPU ones here)
-    payload = pickle.dumps(gm)
+    payload = pickle_as_if_fitted_on_cuda(gm)  # net_.device "cuda", tensors tagged cuda:0
     import warnings
 
     with warnings.catch_warnings(record=True) as caught:

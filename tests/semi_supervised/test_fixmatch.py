@@ -10,6 +10,7 @@ from sklearn_fewlabel import FixMatchClassifier, PoissonLearning
 from sklearn_fewlabel.neural import ImageStrongAugment
 from sklearn_fewlabel.semi_supervised._fixmatch import _FixMatchLoader
 from sklearn_fewlabel.utils._testing import SEMI_SUPERVISED_EXPECTED_FAILED_CHECKS
+from tests._device import pickle_as_if_fitted_on_cuda
 
 
 @parametrize_with_checks(
@@ -74,6 +75,20 @@ def test_reproducible_and_pickles(digits_3_per_class):
     b = FixMatchClassifier(max_epochs=1, mu=2, random_state=1).fit(X, y_part)
     np.testing.assert_allclose(a.predict_proba(X[:9]), b.predict_proba(X[:9]), atol=1e-6)
     back = pickle.loads(pickle.dumps(a))
+    np.testing.assert_allclose(back.predict_proba(X[:9]), a.predict_proba(X[:9]), atol=1e-6)
+
+
+def test_a_cuda_fitted_model_loads_on_cpu(digits_3_per_class):
+    """The pickle of a GPU fit (net_.device "cuda", tensors tagged cuda:0) loads and
+    predicts where CUDA is absent: the LR scheduler's optimizer state included."""
+    if torch.cuda.is_available():
+        pytest.skip("the mock is for CPU-only machines")
+    X, y, y_part = digits_3_per_class
+    a = FixMatchClassifier(max_epochs=1, mu=2, random_state=1).fit(X, y_part)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        back = pickle.loads(pickle_as_if_fitted_on_cuda(a))
+    assert str(back.net_.device) == "cpu"
     np.testing.assert_allclose(back.predict_proba(X[:9]), a.predict_proba(X[:9]), atol=1e-6)
 
 

@@ -10,6 +10,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from sklearn_fewlabel import NetworkStudentClassifier, PoissonLearning
 from sklearn_fewlabel.neural import ImageJitter, SmallCNN
 from sklearn_fewlabel.utils._testing import SEMI_SUPERVISED_EXPECTED_FAILED_CHECKS
+from tests._device import pickle_as_if_fitted_on_cuda
 
 
 @parametrize_with_checks(
@@ -113,12 +114,12 @@ def test_pickles_and_a_cuda_fitted_model_loads_on_cpu(digits_3_per_class):
                                atol=1e-6)
     if torch.cuda.is_available():
         pytest.skip("the mock below is for CPU-only machines")
-    # mock a model fitted on a GPU: skorch records device="cuda"; on a CPU-only machine the
-    # unpickled net must come back on the CPU and predict the same
-    s.net_.device = "cuda"
+    # a model pickled on a GPU machine: net_.device "cuda" and every tensor tagged cuda:0;
+    # on a CPU-only machine it must come back on the CPU and predict the same
+    blob = pickle_as_if_fitted_on_cuda(s)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        back = pickle.loads(pickle.dumps(s))
+        back = pickle.loads(blob)
     assert str(back.net_.device) == "cpu"
     np.testing.assert_allclose(back.predict_proba(X[:10]), expected, atol=1e-6)
 
