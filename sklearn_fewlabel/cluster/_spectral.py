@@ -277,9 +277,11 @@ class KNNSpectralClustering(
     weight : {"self-tuning", "gaussian", "connectivity"}, default="self-tuning"
         Edge weights, see :func:`~sklearn_fewlabel.semi_supervised.knn_graph`.
     algorithm : {"auto", "brute", "sklearn", "ivf", "pynndescent"}, default="auto"
-        Neighbour search. ``"auto"`` is exact; ``"ivf"`` (built in) and
-        ``"pynndescent"`` (optional extra ``ann``) are approximate and faster
-        on large data.
+        Neighbour search. ``"auto"``: exact below 20,000 rows, the built-in
+        approximate ``"ivf"`` index from there on (dense data; see
+        :func:`~sklearn_fewlabel.neighbors.knn_graph`); the choice is in
+        ``algorithm_``. ``"brute"`` forces exact search; ``"pynndescent"``
+        (optional extra ``ann``) is another approximate one.
     algorithm_params : dict, default=None
         Backend options (e.g. ``{"n_probe": 8}`` for ``"ivf"``), see
         :func:`~sklearn_fewlabel.semi_supervised.knn_graph`.
@@ -328,6 +330,10 @@ class KNNSpectralClustering(
         Edges ``(i, j)`` added by ``connect_components``.
     inertia_ : float
         k-means inertia in the embedding.
+    algorithm_ : str
+        The neighbour search used (``"brute"``, ``"ivf"``, ``"sklearn"`` or
+        ``"pynndescent"``): ``algorithm="auto"`` resolved by the data's size
+        and type (see :func:`~sklearn_fewlabel.neighbors.knn_graph`).
     n_features_in_ : int
         Number of features seen in ``fit``.
 
@@ -469,6 +475,7 @@ class KNNSpectralClustering(
             n_jobs=self.n_jobs,
             warn_components=name,
         )
+        self.algorithm_ = self._kernel.index.algorithm_
         E = _unit_rows(vecs)
         km = KMeans(
             n_clusters=self.n_clusters, n_init=self.n_init, random_state=self.random_state

@@ -119,6 +119,10 @@ class CandidateLabelSpreading(SemiSupervisedClassifierMixin, BaseEstimator):
         Rounds of spreading run.
     n_constrained_ : int
         Training rows whose label rules out at least one class.
+    algorithm_ : str
+        The neighbour search used (``"brute"``, ``"ivf"``, ``"sklearn"`` or
+        ``"pynndescent"``): ``algorithm="auto"`` resolved by the data's size
+        and type (see :func:`~sklearn_fewlabel.neighbors.knn_graph`).
     n_features_in_ : int
         Number of features seen in ``fit``.
 
@@ -214,6 +218,7 @@ class CandidateLabelSpreading(SemiSupervisedClassifierMixin, BaseEstimator):
         # every component must hold a constrained row, or its rows learn nothing
         W, _ = _join_components(X, W, kernel, must_reach=constrained, n_jobs=self.n_jobs)
         self._kernel = kernel
+        self.algorithm_ = kernel.index.algorithm_
         Cf = C.astype(np.float64)
         uniform = Cf / Cf.sum(1, keepdims=True)
 

@@ -79,6 +79,10 @@ class MultiLabelGraphClassifier(MultiOutputMixin, ClassifierMixin, BaseEstimator
         ``[0, 1]``, the values of every label.
     n_labels_ : int
         Number of label columns.
+    algorithm_ : str
+        The neighbour search used (``"brute"``, ``"ivf"``, ``"sklearn"`` or
+        ``"pynndescent"``): ``algorithm="auto"`` resolved by the data's size
+        and type (see :func:`~sklearn_fewlabel.neighbors.knn_graph`).
     n_features_in_ : int
         Number of features seen in ``fit``.
 
@@ -177,6 +181,7 @@ class MultiLabelGraphClassifier(MultiOutputMixin, ClassifierMixin, BaseEstimator
             n_jobs=self.n_jobs,
         )
         self._kernel = kernel
+        self.algorithm_ = kernel.index.algorithm_
         self.estimators_ = []
         proba = np.zeros(Y.shape)
         for j in range(Y.shape[1]):

@@ -103,6 +103,10 @@ class GraphPUClassifier(ClassifierMixin, BaseEstimator):
         Conductance of the positive set (small: a clear cut).
     transduction_ : ndarray of shape (n_samples,)
         Predicted class of every training row.
+    algorithm_ : str
+        The neighbour search used (``"brute"``, ``"ivf"``, ``"sklearn"`` or
+        ``"pynndescent"``): ``algorithm="auto"`` resolved by the data's size
+        and type (see :func:`~sklearn_fewlabel.neighbors.knn_graph`).
     n_features_in_ : int
         Number of features seen in ``fit``.
 
@@ -227,6 +231,7 @@ class GraphPUClassifier(ClassifierMixin, BaseEstimator):
             n_jobs=self.n_jobs,
         )
         self._kernel = kernel
+        self.algorithm_ = kernel.index.algorithm_
         b = np.zeros((n, 1))
         b[pos, 0] = 1.0 / pos.sum()
         F, self.n_iter_, _, dinv = _spread(W, b, self.alpha, tol=self.tol, max_iter=self.max_iter)

@@ -232,6 +232,11 @@ class FewLabelClassifier(SemiSupervisedClassifierMixin, BaseEstimator):
         How the candidate was chosen.
     transduction_ : ndarray of shape (n_samples,)
         The chosen candidate's labels for the training rows.
+    algorithm_ : str
+        The neighbour search used (``"brute"``, ``"ivf"``, ``"sklearn"`` or
+        ``"pynndescent"``): ``algorithm="auto"`` resolved by the data's size
+        and type (see :func:`~sklearn_fewlabel.neighbors.knn_graph`); None
+        when no graph candidate was tried.
     n_features_in_ : int
         Number of features seen in ``fit``.
 
@@ -373,6 +378,7 @@ class FewLabelClassifier(SemiSupervisedClassifierMixin, BaseEstimator):
         graph of the kNN-smoothed pseudo-labelling) for all folds."""
         self._ks = ks
         self.eigengap_clusters_, self._clusters = None, None
+        self.algorithm_ = None
         needs_graph = any(
             c.split("_k")[0] in _GRAPH_CANDIDATES or c.startswith(("pseudo_label", "matched"))
             for c in names
@@ -392,6 +398,7 @@ class FewLabelClassifier(SemiSupervisedClassifierMixin, BaseEstimator):
             random_state=seed,
             n_jobs=self.n_jobs,
         )
+        self.algorithm_ = self._graphs[ks[0]][1].index.algorithm_
         k0 = ks[0]
         n = X.shape[0]
         self._connectivity = _assemble(dist[:, :k0], ind[:, :k0], np.ones((n, k0)), "max")

@@ -196,3 +196,46 @@ def test_verbose_progress_and_silent_default(algorithm, capsys):
     W1 = knn_graph(X, 5, algorithm=algorithm, random_state=0, verbose=True)
     assert "knn_graph" in capsys.readouterr().err
     assert (W0 != W1).nnz == 0  # same graph
+
+
+def test_auto_is_exact_below_the_threshold_and_ivf_above(digits, monkeypatch):
+    """algorithm="auto": exact below AUTO_IVF_MIN_ROWS rows, the IVF index from there on
+    (dense Euclidean data); sparse data or other metrics: scikit-learn. Every graph
+    estimator records the backend in algorithm_."""
+    from sklearn_fewlabel.cluster import KNNSpectralClustering
+    from sklearn_fewlabel.neighbors import _graph
+    from sklearn_fewlabel.semi_supervised import FewLabelClassifier, PoissonLearning
+
+    X, y = digits
+    y_part = np.full_like(y, -1)
+    y_part[:40] = y[:40]
+    assert _graph.AUTO_IVF_MIN_ROWS == 20000
+    assert _graph._resolve_algorithm("auto", np.zeros((19999, 2)), "euclidean") == "brute"
+    assert _graph._resolve_algorithm("auto", np.zeros((20000, 2)), "euclidean") == "ivf"
+    assert _graph._resolve_algorithm("auto", sp.csr_matrix((20000, 2)), "euclidean") == "sklearn"
+    assert _graph._resolve_algorithm("auto", np.zeros((20000, 2)), "manhattan") == "sklearn"
+    assert PoissonLearning().fit(X, y_part).algorithm_ == "brute"
+    monkeypatch.setattr(_graph, "AUTO_IVF_MIN_ROWS", 1000)  # digits: 1,797 rows
+    for est in (PoissonLearning(random_state=0), FewLabelClassifier(random_state=0)):
+        assert est.fit(X, y_part).algorithm_ == "ivf"
+    assert KNNSpectralClustering(10, random_state=0).fit(X).algorithm_ == "ivf"
+    assert PoissonLearning(algorithm="brute").fit(X, y_part).algorithm_ == "brute"
+    assert FewLabelClassifier(candidates=["logistic"]).fit(X, y_part).algorithm_ is None
+
+
+@pytest.mark.parametrize("self_query", [True, False])
+def test_ivf_blocks_of_queries_give_the_same_neighbours(digits, monkeypatch, self_query):
+    """The IVF candidate buffers are filled block by block of queries (bounded memory);
+    the neighbours must not depend on the block size."""
+    from sklearn_fewlabel.neighbors import _graph
+
+    X, _ = digits
+    index = _KNNIndex("ivf", random_state=0).fit(X, 10)
+    Xq = None if self_query else X[::3] + 0.05
+    d1, i1 = index.kneighbors(Xq, 10)
+    monkeypatch.setattr(_graph, "_IVF_BUFFER_BYTES", 16 * 11 * 8 * 97)  # blocks of < 100 rows
+    d2, i2 = index.kneighbors(Xq, 10)
+    np.testing.assert_array_equal(i1, i2)
+    np.testing.assert_allclose(d1, d2)
+    if self_query:
+        assert not np.any(i2 == np.arange(X.shape[0])[:, None])
