@@ -9,6 +9,11 @@ letter (16 integer features, duplicate rows), MNIST-1D. For each: the wall time 
 10-neighbour search (best of 2), its recall of the exact 10 nearest neighbours, and the
 accuracy of ``PoissonLearning`` on the unlabelled rows with either graph (10 labels per
 class, 3 label seeds) -- the quantity "safe" must protect. Writes ``results/scale_auto.json``.
+
+``memory``: peak resident memory of the 20-neighbour search that ``algorithm="auto"`` runs
+(IVF, 32 cells) on 210,000 rows (the 70k MNIST deskew+HOG+PCA-100 rows and two copies with
+small Gaussian noise), each in a fresh process, with the IVF candidate buffers unbounded (the
+old behaviour), capped at 256 MB (the default) and at 64 MB. Writes ``results/scale_memory.json``.
 """
 
 import argparse
@@ -123,11 +128,63 @@ def report_auto(rows):
     return "\n".join(lines)
 
 
+def _memory_run(cap, n):
+    """One search in this (fresh) process; prints a JSON row."""
+    import resource
+
+    from bench_robustness import mnist_features
+    from sklearn_fewlabel.neighbors import _graph
+
+    torch.set_num_threads(1)
+    if cap:
+        _graph._IVF_BUFFER_BYTES = cap
+    Z, _, Zt, _ = mnist_features()
+    Z = np.vstack([Z, Zt]).astype(np.float32)
+    rng = np.random.RandomState(0)
+    reps = -(-n // Z.shape[0])
+    X = np.vstack([Z + (rng.normal(scale=0.05, size=Z.shape).astype(np.float32) if r else 0)
+                   for r in range(reps)])[:n]
+    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    t = time.perf_counter()
+    index = _graph._KNNIndex("auto", random_state=0).fit(X, 20)
+    index.kneighbors(None, 20)
+    wall = time.perf_counter() - t
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"n": n, "buffer_cap_bytes": cap or None, "algorithm": index.algorithm_,
+                      "n_probe": index.n_probe, "wall_s": round(wall, 1),
+                      "peak_rss_mb": round(peak / 1024), "above_data_mb": round((peak - base) / 1024)}))
+
+
+def part_memory(n=210000):
+    import subprocess
+
+    rows = []
+    for cap in (0, 1 << 28, 1 << 26):
+        r = subprocess.run([sys.executable, __file__, "_memory_run", "--cap", str(cap), "--n",
+                            str(n)], capture_output=True, text=True, check=True)
+        rows.append(json.loads(r.stdout.strip().splitlines()[-1]))
+        if not cap:
+            rows[-1]["buffer_cap_bytes"] = "unbounded (before)"
+        print(rows[-1], flush=True)
+    (RESULTS / "scale_memory.json").write_text(json.dumps(rows, indent=1))
+    return rows
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("part", choices=("auto",))
+    p.add_argument("part", choices=("auto", "memory", "_memory_run"))
     p.add_argument("--report", action="store_true")
+    p.add_argument("--cap", type=int, default=0)
+    p.add_argument("--n", type=int, default=210000)
     args = p.parse_args(argv)
+    if args.part == "_memory_run":
+        if not args.cap:
+            args.cap = 1 << 62  # effectively unbounded: one block, as before the cap
+        _memory_run(args.cap, args.n)
+        return
+    if args.part == "memory":
+        part_memory(args.n)
+        return
     path = RESULTS / "scale_auto.json"
     rows = json.loads(path.read_text()) if args.report else part_auto()
     print(report_auto(rows))
