@@ -80,8 +80,10 @@ def make_estimator(name):
             algorithm="ivf", random_state=0
         ),
         "PoissonLearning (ivf)": lambda: PoissonLearning(algorithm="ivf", random_state=0),
-        "KNNLabelSpreading (exact)": lambda: KNNLabelSpreading(),
-        "PoissonLearning (exact)": lambda: PoissonLearning(),
+        "KNNLabelSpreading() (defaults)": lambda: KNNLabelSpreading(random_state=0),
+        "PoissonLearning() (defaults)": lambda: PoissonLearning(random_state=0),
+        "KNNLabelSpreading (exact)": lambda: KNNLabelSpreading(algorithm="brute"),
+        "PoissonLearning (exact)": lambda: PoissonLearning(algorithm="brute"),
         "KNNLabelSpreading (ivf, n_probe=8)": lambda: KNNLabelSpreading(
             algorithm="ivf", algorithm_params=fast, random_state=0
         ),
@@ -100,6 +102,9 @@ PRIMARY = [
     "KNNLabelSpreading (ivf)",
     "KNNLabelPropagation (ivf)",
     "PoissonLearning (ivf)",
+    # algorithm="auto": since issue 17, the IVF index with 32 probed cells at 60k rows
+    "KNNLabelSpreading() (defaults)",
+    "PoissonLearning() (defaults)",
 ]
 # slower or secondary variants: first seed only (exact ones: smallest budget only)
 SECONDARY = [
@@ -112,6 +117,7 @@ SECONDARY = [
 METHODS = PRIMARY + SECONDARY
 MEMORY_METHODS = [
     "sklearn LabelSpreading(knn, k=10)",
+    "PoissonLearning() (defaults)",
     "KNNLabelSpreading (ivf)",
     "PoissonLearning (ivf)",
     "KNNLabelSpreading (exact)",
