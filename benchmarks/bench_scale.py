@@ -24,7 +24,8 @@ fresh process on all ``n`` rows with ``mask_labels(y[:60000], labels, random_sta
 labelled rows are original images, so the 60k fit uses the same labels) and scored on the MNIST
 test set; reported: wall and CPU time, peak resident memory above the loaded features, the
 backend ``algorithm_`` chose, and the same fit on the 60,000 originals.
-Writes ``results/scale_million.json``.
+Writes ``results/scale_million.json``. ``purity`` (after ``million``): the share of each row's 10
+graph neighbours with its label, originals vs generated rows (``results/scale_million_purity.json``).
 """
 
 import argparse
@@ -309,9 +310,28 @@ def part_million(n, labels, threads, sizes=None):
     return out
 
 
+def part_purity(n=1000000, sizes=(60000, 300000)):
+    """Share of each row's 10 graph neighbours (``algorithm="auto"``) with its label, originals
+    vs generated rows of the ``million`` set (made by ``million`` first)."""
+    torch.set_num_threads(1)
+    path = Path(os.environ.get("TMPDIR", "/tmp")) / f"sklearn_fewlabel_mnist_like_{n}.npz"
+    d = np.load(path)
+    rows = []
+    for m in sizes:
+        Z, y = d["Z"][:m], d["y"][:m]
+        _, ind = _KNNIndex("auto", random_state=0).fit(Z, 10).kneighbors(None, 10)
+        same = y[ind] == y[:, None]
+        rows.append({"rows": m, "same_label_originals": round(float(same[:60000].mean()), 4),
+                     "same_label_generated": round(float(same[60000:].mean()), 4) if m > 60000
+                     else None})
+        print(rows[-1], flush=True)
+    (RESULTS / "scale_million_purity.json").write_text(json.dumps(rows, indent=1))
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("part", choices=("auto", "memory", "million", "_memory_run", "_million_fit"))
+    p.add_argument("part", choices=("auto", "memory", "million", "purity", "_memory_run",
+                                     "_million_fit"))
     p.add_argument("--labels", type=int, default=10)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--path", default=None)
@@ -327,6 +347,9 @@ def main(argv=None):
         return
     if args.part == "_million_fit":
         _million_fit(args.path, args.n, args.labels, args.threads)
+        return
+    if args.part == "purity":
+        part_purity(args.n)
         return
     if args.part == "million":
         sizes = [int(v) for v in args.sizes.split(",")] if args.sizes else None
