@@ -43,6 +43,7 @@ import torch  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _datasets import per_class_labels  # noqa: E402
+from bench_propagation import _vm_hwm_mb  # noqa: E402  (peak memory of this process)
 
 from sklearn_fewlabel import PoissonLearning  # noqa: E402
 from sklearn_fewlabel.neighbors._graph import AUTO_IVF_N_PROBE, _KNNIndex  # noqa: E402
@@ -142,8 +143,6 @@ def report_auto(rows):
 
 def _memory_run(cap, n):
     """One search in this (fresh) process; prints a JSON row."""
-    import resource
-
     from bench_robustness import mnist_features
     from sklearn_fewlabel.neighbors import _graph
 
@@ -156,15 +155,15 @@ def _memory_run(cap, n):
     reps = -(-n // Z.shape[0])
     X = np.vstack([Z + (rng.normal(scale=0.05, size=Z.shape).astype(np.float32) if r else 0)
                    for r in range(reps)])[:n]
-    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    base = _vm_hwm_mb()
     t = time.perf_counter()
     index = _graph._KNNIndex("auto", random_state=0).fit(X, 20)
     index.kneighbors(None, 20)
     wall = time.perf_counter() - t
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak = _vm_hwm_mb()
     print(json.dumps({"n": n, "buffer_cap_bytes": cap or None, "algorithm": index.algorithm_,
                       "n_probe": index.n_probe, "wall_s": round(wall, 1),
-                      "peak_rss_mb": round(peak / 1024), "above_data_mb": round((peak - base) / 1024)}))
+                      "peak_rss_mb": round(peak), "above_data_mb": round(peak - base)}))
 
 
 def part_memory(n=210000):
@@ -244,14 +243,6 @@ def make_million(n, path, chunk=50000):
     return time.time() - t
 
 
-def _hwm_mb():
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
-
-
 def _million_fit(path, n_rows, labels, threads):
     """In a fresh process: PoissonLearning() on the first ``n_rows`` rows; prints a JSON row."""
     from sklearn_fewlabel import mask_labels
@@ -261,7 +252,7 @@ def _million_fit(path, n_rows, labels, threads):
     Z, y, Zt, yt = d["Z"][:n_rows], d["y"][:n_rows], d["Zt"], d["yt"]
     y_part = np.full(n_rows, -1)
     y_part[:60000] = mask_labels(y[:60000], labels, random_state=0)
-    base = _hwm_mb()
+    base = _vm_hwm_mb()
     t, c = time.perf_counter(), time.process_time()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -279,7 +270,7 @@ def _million_fit(path, n_rows, labels, threads):
                       "algorithm_": m.algorithm_, "solver_": getattr(m, "solver_", None),
                       "fit_wall_s": round(fit_wall, 1), "fit_cpu_s": round(fit_cpu, 1),
                       "predict_10k_s": round(time.perf_counter() - t, 1),
-                      "peak_mb_above_features": round(_hwm_mb() - base),
+                      "peak_mb_above_features": round(_vm_hwm_mb() - base),
                       "n_iter_": int(getattr(m, "n_iter_", -1)),
                       "warnings": sorted({str(w.message)[:120] for w in caught}),
                       **train, "test_acc": round(100 * acc, 2)}))

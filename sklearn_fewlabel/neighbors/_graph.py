@@ -68,9 +68,9 @@ _CHUNK_BYTES = 1 << 23  # work blocks of 8 MB (brute force: 4x that)
 # IVF candidate buffers (distance + index per query, probed cell and candidate)
 # are filled for blocks of queries of at most this size: memory stays bounded
 # at any n (one block up to ~50,000 rows with 32 cells and 20 neighbours). On
-# 210,000 rows the search's peak memory above the data fell from 1,466 MB
-# (one block) to 314 MB at no cost in time; 64 MB blocks gave 109 MB but took
-# 20% longer (benchmarks/bench_scale.py memory).
+# 210,000 rows the search's peak memory above the data fell from 1,457 MB
+# (one block) to 330 MB at no cost in time; 64 MB blocks gave 121 MB but took
+# 18% longer (benchmarks/bench_scale.py memory).
 _IVF_BUFFER_BYTES = 1 << 28
 
 
