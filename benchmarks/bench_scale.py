@@ -26,6 +26,13 @@ test set; reported: wall and CPU time, peak resident memory above the loaded fea
 backend ``algorithm_`` chose, and the same fit on the 60,000 originals.
 Writes ``results/scale_million.json``. ``purity`` (after ``million``): the share of each row's 10
 graph neighbours with its label, originals vs generated rows (``results/scale_million_purity.json``).
+
+``dask [--n 10000000]``: inference beyond one machine's memory, on Dask: ``PoissonLearning()`` fitted
+on the 60,000 MNIST training rows (deskew+HOG+PCA-100, 100 labels), then
+``predict_blockwise`` over ``n`` synthetic rows (training rows plus Gaussian noise, generated lazily
+block by block on the workers, never all in memory) on a ``LocalCluster`` of 2 single-threaded
+worker processes; the first block is checked against a local ``predict``. Writes
+``results/scale_dask.json``.
 """
 
 import argparse
@@ -319,10 +326,55 @@ def part_purity(n=1000000, sizes=(60000, 300000)):
     (RESULTS / "scale_million_purity.json").write_text(json.dumps(rows, indent=1))
 
 
+def _synthetic_block(block_id=None, *, Z, rows, seed):
+    """Rows ``block_id * rows ...`` of the synthetic set: training rows plus noise."""
+    rng = np.random.RandomState(seed + block_id[0])
+    idx = rng.randint(0, Z.shape[0], rows)
+    return (Z[idx] + rng.normal(scale=0.1, size=(rows, Z.shape[1]))).astype(np.float32)
+
+
+def part_dask(n=10_000_000, rows=500_000):
+    import dask.array as da
+    from distributed import Client, LocalCluster
+
+    from bench_robustness import mnist_features
+    from sklearn_fewlabel import mask_labels
+    from sklearn_fewlabel.utils import predict_blockwise
+
+    torch.set_num_threads(1)
+    Z, y, _, _ = mnist_features()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = PoissonLearning(random_state=0).fit(Z, mask_labels(y, 100, random_state=0))
+    n_blocks = -(-n // rows)
+    from functools import partial
+
+    X = da.map_blocks(partial(_synthetic_block, Z=Z, rows=rows, seed=0), dtype=np.float32,
+                      chunks=((rows,) * n_blocks, (Z.shape[1],)))
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      memory_limit="8GB", dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        t = time.perf_counter()
+        labels = predict_blockwise(model, X)
+        counts = np.bincount(labels.compute(), minlength=10)
+        wall = time.perf_counter() - t
+        first = X.blocks[0].compute()
+        equal = bool(np.array_equal(predict_blockwise(model, X.blocks[0]).compute(),
+                                    model.predict(first)))
+        workers = len(client.scheduler_info()["workers"])
+    out = {"rows": n, "block_rows": rows, "workers": workers, "threads_per_worker": 1,
+           "algorithm_": model.algorithm_, "wall_s": round(wall, 1),
+           "rows_per_s": round(n / wall), "first_block_equals_local_predict": equal,
+           "predicted_class_counts": counts.tolist()}
+    print(out, flush=True)
+    (RESULTS / "scale_dask.json").write_text(json.dumps(out, indent=1))
+    return out
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("part", choices=("auto", "memory", "million", "purity", "_memory_run",
-                                     "_million_fit"))
+    p.add_argument("part", choices=("auto", "memory", "million", "purity", "dask",
+                                     "_memory_run", "_million_fit"))
     p.add_argument("--labels", type=int, default=10)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--path", default=None)
@@ -338,6 +390,9 @@ def main(argv=None):
         return
     if args.part == "_million_fit":
         _million_fit(args.path, args.n, args.labels, args.threads)
+        return
+    if args.part == "dask":
+        part_dask(args.n)
         return
     if args.part == "purity":
         part_purity(args.n)
