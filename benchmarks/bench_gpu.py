@@ -114,6 +114,14 @@ def _check_on_cpu_only(pkl, Xt, pred):
             "cpu_predictions_equal": float(np.mean(p == pred))}
 
 
+def _pickle_and_check(model, pkl, Xt, pred):
+    """Pickle ``model`` to ``pkl``; its size and the CPU-only load check (``pred``: its
+    predictions of ``Xt`` where it was fitted)."""
+    with open(pkl, "wb") as f:
+        pickle.dump(model, f)
+    return {"pickle_bytes": pkl.stat().st_size, **_check_on_cpu_only(pkl, Xt, pred)}
+
+
 def _gmvae_check(X, Xt, device, out_dir, results, res_path):
     """A short GMVAEClusterer fit on 10,000 MNIST images, pickled and loaded without a GPU."""
     from sklearn_fewlabel.cluster import GMVAEClusterer
@@ -125,12 +133,7 @@ def _gmvae_check(X, Xt, device, out_dir, results, res_path):
     gm.fit(X[:10000])
     _sync(device)
     row = {"name": "gmvae", "device": device, "rows": 10000, "fit_wall_s": round(time.time() - t, 1)}
-    pred = gm.predict(Xt)
-    pkl = out_dir / "gmvae.pkl"
-    with open(pkl, "wb") as f:
-        pickle.dump(gm, f)
-    row["pickle_bytes"] = pkl.stat().st_size
-    row.update(_check_on_cpu_only(pkl, Xt, pred))
+    row.update(_pickle_and_check(gm, out_dir / "gmvae.pkl", Xt, gm.predict(Xt)))
     results.append(row)
     res_path.write_text(json.dumps(results, indent=1))
     print(row, flush=True)
@@ -184,11 +187,7 @@ def run(args):
                "train_unlabelled_acc": round(100 * float(np.mean(model.predict(X[unl]) == y[unl])),
                                              2)}
         if pickle_it:
-            pkl = out_dir / f"{name}.pkl"
-            with open(pkl, "wb") as f:
-                pickle.dump(model, f)
-            row["pickle_bytes"] = pkl.stat().st_size
-            row.update(_check_on_cpu_only(pkl, Xt, pred))
+            row.update(_pickle_and_check(model, out_dir / f"{name}.pkl", Xt, pred))
         results.append(row)
         res_path.write_text(json.dumps(results, indent=1))
         print(row, f"(elapsed {time.time() - t0:.0f} s)", flush=True)
