@@ -6,7 +6,9 @@ checkpoints, progress bar).
 """
 
 import copy
+import hashlib
 import numbers
+import os
 import time
 
 import numpy as np
@@ -25,8 +27,10 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch.callbacks import ProgressBar
 from skorch.dataset import ValidSplit
+from skorch.history import History
 from skorch.utils import to_tensor
 
+from ..neural._checkpoint import EpochState, load_state, resume_or_fit
 from ..neural._device import check_device
 from ..neural._loader import _ArrayLoader, _DeviceLoaderNet
 from ..utils import check_partially_labeled
@@ -157,6 +161,20 @@ class GMVAEClusterer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterM
     callbacks : list of skorch callbacks, default=None
         Extra skorch callbacks for the ELBO stage (e.g. ``EarlyStopping``,
         ``Checkpoint``, ``LRScheduler``); they are copied, never modified.
+        Early stopping on the ELBO of a held-out split:
+        ``validation_fraction=0.1, callbacks=[EarlyStopping(load_best=True)]``.
+    checkpoint_dir : str or path-like, default=None
+        If set, the whole training state (network, optimizer, history, the
+        random-number state and the stage reached) is written to this
+        directory after every epoch of both stages, each file replaced
+        atomically. A later :meth:`fit` with the same data and parameters
+        resumes where the last one stopped (e.g. a process killed at minute
+        25 of a 30-minute fit) and, on the CPU, ends with the same model as
+        an uninterrupted fit. State saved for other data or other
+        parameters raises an error rather than being used or overwritten.
+        Callbacks passed in ``callbacks`` restart their own counters (e.g.
+        ``EarlyStopping``'s patience) on resume. Saving costs a fraction of
+        a second per epoch.
     device : str, default="cpu"
         Torch device, e.g. ``"cuda"``. A fitted model pickles and loads on a
         machine without a GPU (it is then moved to the CPU).
@@ -250,6 +268,7 @@ class GMVAEClusterer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterM
         "validation_fraction": [None, Interval(numbers.Real, 0, 1, closed="neither")],
         "augment": [None, callable],
         "callbacks": [None, list],
+        "checkpoint_dir": [None, str, os.PathLike],
         "device": [str, torch.device],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -271,6 +290,7 @@ class GMVAEClusterer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterM
         validation_fraction=None,
         augment=None,
         callbacks=None,
+        checkpoint_dir=None,
         device="cpu",
         random_state=None,
         verbose=0,
@@ -288,6 +308,7 @@ class GMVAEClusterer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterM
         self.validation_fraction = validation_fraction
         self.augment = augment
         self.callbacks = callbacks
+        self.checkpoint_dir = checkpoint_dir
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
@@ -404,7 +425,9 @@ class GMVAEClusterer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterM
 
         rng = check_random_state(self.random_state)
         seed = int(rng.randint(np.iinfo(np.int32).max))
-        init_labels = self._init_partition(X, seed)
+        paths = saved = None
+        if self.checkpoint_dir is not None:
+            paths, saved, seed = self._open_checkpoint(Xt, y_cls, seed)
         batch_size = min(int(self.batch_size), n_samples)
         devices = [torch.device(device).index or 0] if device.startswith("cuda") else []
 
@@ -426,43 +449,55 @@ class GMVAEClusterer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterM
                 verbose=self.verbose,
             )
             self.pretrain_history_ = None
-            if self.pretrain_epochs > 0:
+            elbo_saved = saved["elbo"] if saved else None
+            if self.pretrain_epochs > 0 and elbo_saved is None:
+                pre_callbacks = [ProgressBar()] if self.verbose else []
+                if paths:
+                    pre_callbacks.append(EpochState(paths["pretrain"], saved["meta"]))
                 pre = _GMVAENet(
                     module,
                     pretraining=True,
                     max_epochs=self.pretrain_epochs,
                     train_split=None,
-                    callbacks=[ProgressBar()] if self.verbose else None,
+                    callbacks=pre_callbacks or None,
                     **common,
                 )
-                pre.fit(Xt, None)
+                resume_or_fit(pre, Xt, None, saved and saved["pretrain"], self.pretrain_epochs)
                 self.pretrain_history_ = pre.history
                 module = pre.module_
 
-            # mixture initialisation in latent space
-            self.net_ = _GMVAENet(module, **common)  # for _batches only
-            self.net_.initialize()
-            (mu,) = self._batches(Xt, lambda m, x: m.encode(x)[0])
-            if init_labels is None:
-                gmm = GaussianMixture(
-                    n_components=self.n_clusters,
-                    covariance_type="diag",
-                    reg_covar=1e-4,
-                    max_iter=100,
-                    random_state=seed,
-                ).fit(mu)
-                module.set_prior(gmm.weights_, gmm.means_, gmm.covariances_)
-            else:
-                module.set_prior(*_partition_moments(mu, init_labels, self.n_clusters))
-
             class_clusters = None
-            if y_cls is not None:
-                (log_r,) = self._batches(Xt, lambda m, x: m.log_resp(m.encode(x)[0]))
-                class_clusters = _assign_clusters(np.exp(log_r), y_cls, len(classes))
+            if elbo_saved is None:
+                # mixture initialisation in latent space
+                init_labels = self._init_partition(X, seed)
+                self.net_ = _GMVAENet(module, **common)  # for _batches only
+                self.net_.initialize()
+                (mu,) = self._batches(Xt, lambda m, x: m.encode(x)[0])
+                if init_labels is None:
+                    gmm = GaussianMixture(
+                        n_components=self.n_clusters,
+                        covariance_type="diag",
+                        reg_covar=1e-4,
+                        max_iter=100,
+                        random_state=seed,
+                    ).fit(mu)
+                    module.set_prior(gmm.weights_, gmm.means_, gmm.covariances_)
+                else:
+                    module.set_prior(*_partition_moments(mu, init_labels, self.n_clusters))
+                if y_cls is not None:
+                    (log_r,) = self._batches(Xt, lambda m, x: m.log_resp(m.encode(x)[0]))
+                    class_clusters = _assign_clusters(np.exp(log_r), y_cls, len(classes))
+            else:
+                class_clusters = elbo_saved["meta"]["class_clusters"]
+                if saved["pretrain"] is not None:
+                    self.pretrain_history_ = History(saved["pretrain"]["history"])
 
             callbacks = list(copy.deepcopy(self.callbacks)) if self.callbacks else []
             if self.verbose:
                 callbacks.append(ProgressBar())
+            if paths:
+                meta = dict(saved["meta"], class_clusters=class_clusters)
+                callbacks.append(EpochState(paths["elbo"], meta))
             train_split = (
                 ValidSplit(self.validation_fraction, stratified=False, random_state=seed)
                 if self.validation_fraction is not None
@@ -478,7 +513,7 @@ class GMVAEClusterer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterM
                 **common,
             )
             if self.max_epochs > 0:
-                net.fit(Xt, y_cls)
+                resume_or_fit(net, Xt, y_cls, elbo_saved, self.max_epochs)
             else:
                 net.initialize()
             self.net_ = net
@@ -495,6 +530,44 @@ class GMVAEClusterer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterM
         self._n_features_out = self.latent_dim
         self.fit_time_ = time.perf_counter() - t0
         return self
+
+    def _open_checkpoint(self, Xt, y_cls, seed):
+        """Paths, saved states and the seed to use for ``checkpoint_dir``.
+
+        The state is keyed by a fingerprint of the training data, the labels
+        used and every parameter that changes the fit (not ``verbose``,
+        ``device``, ``callbacks`` nor ``checkpoint_dir``); a saved state with
+        another fingerprint raises. A resumed fit reuses the saved seed.
+        """
+        directory = os.fspath(self.checkpoint_dir)
+        os.makedirs(directory, exist_ok=True)
+        h = hashlib.sha256()
+        h.update(np.ascontiguousarray(Xt).tobytes())
+        h.update(repr(Xt.shape).encode())
+        if y_cls is not None:
+            h.update(np.ascontiguousarray(y_cls).tobytes())
+        skip = {"verbose", "device", "callbacks", "checkpoint_dir"}
+        for name, value in sorted(self.get_params(deep=False).items()):
+            if name in skip or (name == "random_state" and not isinstance(value, numbers.Integral)):
+                continue
+            h.update(f"{name}={_describe(value)};".encode())
+        fingerprint = h.hexdigest()
+        paths = {
+            stage: os.path.join(directory, f"gmvae_{stage}.pt") for stage in ("pretrain", "elbo")
+        }
+        saved = {stage: load_state(path) for stage, path in paths.items()}
+        for stage, state in saved.items():
+            if state is not None and state["meta"]["fingerprint"] != fingerprint:
+                raise ValueError(
+                    f"checkpoint_dir={directory!r} holds the state of a GMVAEClusterer fit "
+                    "on other data or with other parameters; remove its gmvae_*.pt files "
+                    "or choose another directory."
+                )
+        for state in saved.values():
+            if state is not None:
+                seed = state["meta"]["seed"]
+        saved["meta"] = {"fingerprint": fingerprint, "seed": seed}
+        return paths, saved, seed
 
     def _init_partition(self, X, seed):
         """Cluster index (0..K-1) of every row from ``init``, or None for "gmm"."""
@@ -676,6 +749,13 @@ class GMVAEClusterer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterM
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = False
         return tags
+
+
+def _describe(value):
+    """A text that identifies a parameter value across processes (no ``id``)."""
+    if hasattr(value, "get_params") or not hasattr(value, "__dict__"):
+        return repr(value)
+    return f"{type(value).__qualname__}{sorted(vars(value).items())!r}"
 
 
 def _partition_moments(mu, labels, n_clusters, reg=1e-4):

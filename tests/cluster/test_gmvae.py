@@ -505,3 +505,99 @@ def test_init_with_a_clusterer_and_wrong_cluster_count(blobs):
         GMVAEClusterer(3, init=KMeans(2, n_init=1, random_state=0), **TINY).fit(X)
     with pytest.raises(ValueError, match="init"):
         GMVAEClusterer(3, init="kmeans++", **TINY).fit(X)
+
+
+class _Interrupt(Exception):
+    pass
+
+
+def _interrupt_after(monkeypatch, stage_file, epoch, exc=_Interrupt):
+    """Make the fit die right after ``stage_file`` was saved at ``epoch``."""
+    from sklearn_fewlabel.neural import _checkpoint
+
+    save = _checkpoint.EpochState._save
+
+    def dying_save(self, net, finished):
+        save(self, net, finished)
+        if self.path.endswith(stage_file) and len(net.history) == epoch and not finished:
+            raise exc
+
+    monkeypatch.setattr(_checkpoint.EpochState, "_save", dying_save)
+
+
+@pytest.mark.parametrize("stage_file, epoch", [("gmvae_pretrain.pt", 2), ("gmvae_elbo.pt", 1)])
+def test_checkpoint_dir_resumes_an_interrupted_fit(blobs, tmp_path, monkeypatch, stage_file, epoch):
+    X, _ = blobs
+    params = dict(n_clusters=3, random_state=0, augment=_add_noise, **TINY)
+    whole = GMVAEClusterer(checkpoint_dir=tmp_path / "whole", **params).fit(X)
+    uninterrupted = GMVAEClusterer(**params).fit(X)
+    # saving the state changes nothing in the fit
+    np.testing.assert_array_equal(whole.transform(X), uninterrupted.transform(X))
+    assert (tmp_path / "whole" / "gmvae_elbo.pt").exists()
+
+    cut = GMVAEClusterer(checkpoint_dir=tmp_path / "cut", **params)
+    with monkeypatch.context() as m:
+        _interrupt_after(m, stage_file, epoch)
+        with pytest.raises(_Interrupt):
+            cut.fit(X)
+    resumed = GMVAEClusterer(checkpoint_dir=tmp_path / "cut", **params).fit(X)
+    assert len(resumed.history_) == TINY["max_epochs"]
+    assert len(resumed.pretrain_history_) == TINY["pretrain_epochs"]
+    np.testing.assert_array_equal(resumed.transform(X), uninterrupted.transform(X))
+    np.testing.assert_array_equal(resumed.predict_proba(X), uninterrupted.predict_proba(X))
+    # a finished fit is restored, not trained again
+    again = GMVAEClusterer(checkpoint_dir=tmp_path / "cut", **params).fit(X)
+    np.testing.assert_array_equal(again.transform(X), uninterrupted.transform(X))
+
+
+def _add_noise(x):
+    return x + 0.1 * torch.randn_like(x)
+
+
+def test_checkpoint_dir_refuses_other_data_or_parameters(blobs, tmp_path):
+    X, _ = blobs
+    GMVAEClusterer(n_clusters=3, random_state=0, checkpoint_dir=str(tmp_path), **TINY).fit(X)
+    with pytest.raises(ValueError, match="other data or with other parameters"):
+        GMVAEClusterer(n_clusters=3, random_state=0, checkpoint_dir=tmp_path, **TINY).fit(X[:50])
+    with pytest.raises(ValueError, match="other data or with other parameters"):
+        GMVAEClusterer(
+            n_clusters=3, random_state=0, checkpoint_dir=tmp_path, **{**TINY, "lr": 1e-2}
+        ).fit(X)
+    # verbose, device and callbacks do not change what is fitted
+    GMVAEClusterer(
+        n_clusters=3, random_state=0, checkpoint_dir=tmp_path, callbacks=[_Recorder()], **TINY
+    ).fit(X)
+
+
+def test_checkpoint_after_early_stopping_is_finished(blobs, tmp_path):
+    X, _ = blobs
+    params = dict(
+        n_clusters=3,
+        random_state=0,
+        validation_fraction=0.25,
+        callbacks=[EarlyStopping(patience=1, threshold=1e9, load_best=True)],
+        checkpoint_dir=tmp_path,
+        **{**TINY, "max_epochs": 20},
+    )
+    first = GMVAEClusterer(**params).fit(X)
+    assert first.n_iter_ < 20
+    state = torch.load(tmp_path / "gmvae_elbo.pt", weights_only=False)
+    assert state["finished"]
+    again = GMVAEClusterer(**params).fit(X)
+    assert again.n_iter_ == first.n_iter_
+    np.testing.assert_array_equal(again.transform(X), first.transform(X))
+
+
+def test_checkpoint_after_ctrl_c_is_not_finished(blobs, tmp_path, monkeypatch):
+    # skorch swallows KeyboardInterrupt (a Ctrl-C) and ends training as if it
+    # had finished: the saved stage must not be taken for a finished one
+    X, _ = blobs
+    params = dict(n_clusters=3, random_state=0, checkpoint_dir=tmp_path, **TINY)
+    with monkeypatch.context() as m:
+        _interrupt_after(m, "gmvae_elbo.pt", 1, exc=KeyboardInterrupt)
+        cut = GMVAEClusterer(**params).fit(X)
+    assert cut.n_iter_ == 1
+    resumed = GMVAEClusterer(**params).fit(X)
+    assert resumed.n_iter_ == TINY["max_epochs"]
+    full = GMVAEClusterer(n_clusters=3, random_state=0, **TINY).fit(X)
+    np.testing.assert_array_equal(resumed.transform(X), full.transform(X))
