@@ -410,3 +410,68 @@ def test_components_without_labels_are_joined_by_default(Est):
     assert np.isfinite(model.label_distributions_).all()
     # every bridge starts in the third blob
     assert np.all(third[model.bridges_[:, 0]])
+
+
+def _chain_data(n=3000, n_components=1):
+    """Rows along a line (per component): a badly conditioned kNN Laplacian."""
+    rng = np.random.RandomState(0)
+    parts, ys = [], []
+    for c in range(n_components):
+        t = np.sort(rng.rand(n // n_components))
+        parts.append(np.c_[t, 0.001 * rng.randn(t.size) + 10.0 * c])
+        y = np.full(t.size, -1)
+        y[0], y[-1] = 0, 1
+        ys.append(y)
+    return np.vstack(parts), np.concatenate(ys)
+
+
+@pytest.mark.parametrize("solver", ["cg", "pwll"])
+@pytest.mark.parametrize("n_components", [1, 2])
+def test_amg_preconditioner_solves_the_same_system(solver, n_components):
+    pytest.importorskip("pyamg")
+    X, y = _chain_data(n_components=n_components)
+    common = dict(solver=solver, tol=1e-8, max_iter=20000, connect_components=False)
+    jac = PoissonLearning(preconditioner="jacobi", **common).fit(X, y)
+    amg = PoissonLearning(preconditioner="amg", **common).fit(X, y)
+    auto = PoissonLearning(preconditioner="auto", **common).fit(X, y)
+    assert jac.n_components_ == n_components
+    assert jac.preconditioner_ == "jacobi" and amg.preconditioner_ == "amg"
+    # Jacobi needs hundreds of iterations on a chain, AMG a few dozen; "auto"
+    # switches after 200 Jacobi iterations
+    assert jac.n_iter_ > 400 and amg.n_iter_ < 60
+    assert auto.preconditioner_ == "amg" and auto.n_iter_ < jac.n_iter_
+    for m in (amg, auto):
+        np.testing.assert_allclose(m.scores_, jac.scores_, rtol=1e-4, atol=1e-4 * np.abs(
+            jac.scores_).max())
+        np.testing.assert_array_equal(m.transduction_, jac.transduction_)
+        assert np.isfinite(m.label_distributions_).all()
+
+
+def test_auto_preconditioner_stays_jacobi_on_a_well_conditioned_graph(digits):
+    X, y = digits
+    m = PoissonLearning(solver="cg").fit(X, mask_labels(y, 10, random_state=0))
+    assert m.preconditioner_ == "jacobi" and m.n_iter_ < 200
+    assert PoissonLearning(solver="jacobi").fit(X, mask_labels(y, 10, random_state=0)
+                                                ).preconditioner_ is None
+
+
+def test_amg_without_pyamg(monkeypatch):
+    import builtins
+
+    from sklearn_fewlabel.semi_supervised import _propagation
+
+    real_import = builtins.__import__
+
+    def no_pyamg(name, *args, **kwargs):
+        if name == "pyamg" or name.startswith("pyamg."):
+            raise ImportError("No module named 'pyamg'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_pyamg)
+    assert not _propagation._have_pyamg()
+    X, y = _chain_data(n=1000)
+    # "auto" falls back to Jacobi all the way
+    m = PoissonLearning(solver="cg", max_iter=20000, connect_components=False).fit(X, y)
+    assert m.preconditioner_ == "jacobi"
+    with pytest.raises(ImportError, match=r"pip install sklearn-fewlabel\[amg\]"):
+        PoissonLearning(solver="cg", preconditioner="amg").fit(X, y)
