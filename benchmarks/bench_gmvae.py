@@ -219,20 +219,64 @@ def part_k10(args, X, y):
         )
         print(json.dumps(row), flush=True)
         rows.append(row)
+        if not args.no_baselines:
+            row["baselines"] = _k10_baselines(X, y, seed)
         _save_partial("k10", dict(settings=dict(n_clusters=10, n_labels_in_fit=args.labels,
                                                 **args.extra), seeds=rows,
                                   partial=True))
         if seed == args.seeds[0] and not args.features:
             _save_samples_png(gm, RESULTS / f"gmvae_samples_k10{_TAG}.png", y_true=y)
     accs = [r["accuracy"] for r in rows]
+    baselines = {}
+    for name in (rows[0].get("baselines") or {}) if rows else ():
+        b = [r["baselines"][name] for r in rows]
+        baselines[name] = dict(
+            mean_accuracy=float(np.mean([v["accuracy"] for v in b])),
+            std_accuracy=float(np.std([v["accuracy"] for v in b])),
+            mean_fit_seconds=float(np.mean([v["fit_seconds"] for v in b])),
+            n_collapsed=int(sum(v["collapsed"] for v in b)),
+        )
     return dict(
         settings=dict(n_clusters=10, n_labels_in_fit=args.labels, **args.extra),
+        baselines=baselines,
         seeds=rows,
         mean_accuracy=float(np.mean(accs)),
         std_accuracy=float(np.std(accs)),
         mean_fit_seconds=float(np.mean([r["fit_seconds"] for r in rows])),
         n_collapsed=int(sum(r["collapsed"] for r in rows)),
     )
+
+
+def _k10_baselines(X, y, seed):
+    """Clusterers without a network, on PCA-50 of the same rows, same seed."""
+    from sklearn.cluster import KMeans
+    from sklearn.decomposition import PCA
+    from sklearn.mixture import GaussianMixture
+    from sklearn.pipeline import make_pipeline
+
+    from sklearn_fewlabel.cluster import KNNSpectralClustering
+    from sklearn_fewlabel.metrics import cluster_accuracy
+
+    models = {
+        "KMeans(10) on PCA-50": KMeans(10, n_init=10, random_state=seed),
+        "GaussianMixture(10, full) on PCA-50": GaussianMixture(
+            10, covariance_type="full", random_state=seed
+        ),
+        "KNNSpectralClustering(10) on PCA-50": KNNSpectralClustering(10, random_state=seed),
+    }
+    out = {}
+    for name, model in models.items():
+        t0, c0 = time.perf_counter(), time.process_time()
+        labels = make_pipeline(PCA(50, random_state=seed), model).fit_predict(X)
+        counts = np.bincount(labels, minlength=10)
+        out[name] = dict(
+            accuracy=cluster_accuracy(y, labels),
+            fit_seconds=time.perf_counter() - t0,
+            fit_cpu_seconds=time.process_time() - c0,
+            collapsed=_collapsed(int((counts > 0).sum()), counts.max() / len(labels), 10),
+        )
+        print(json.dumps({"seed": seed, name: out[name]}), flush=True)
+    return out
 
 
 def _decode_eval(clusterer_fitted, Xtr, ytr, Xte, yte, n_labeled, seed):
@@ -389,6 +433,16 @@ def report(res):
             f"| mean | {np.mean(fits) / 60:.1f} min | | {np.mean(accs):.4f} "
             f"(std {np.std(accs):.4f}) | | {n_col}/{len(accs)} |"
         )
+        if k.get("baselines"):
+            lines += ["", "Same run, same seeds, on PCA-50 of the same rows:", "",
+                      "| model | cluster accuracy per seed | mean ± std | fit (wall) | collapsed |",
+                      "|---|---|---:|---:|:---:|"]
+            for name, b in k["baselines"].items():
+                per = " / ".join(f"{r['baselines'][name]['accuracy']:.4f}" for r in k["seeds"])
+                lines.append(
+                    f"| {name} | {per} | {b['mean_accuracy']:.4f} ± {b['std_accuracy']:.4f} | "
+                    f"{b['mean_fit_seconds']:.0f} s | {b['n_collapsed']}/{len(k['seeds'])} |"
+                )
     for key in sorted(x for x in res if x.startswith("k100")):
         k = res[key]
         lines += [
@@ -429,6 +483,8 @@ def main(argv=None):
     p.add_argument("--steps", type=int, default=300)
     p.add_argument("--ref-steps", type=int, default=200)
     p.add_argument("--skip-gmm", action="store_true")
+    p.add_argument("--no-baselines", action="store_true",
+                   help="k10: skip KMeans / GaussianMixture / KNNSpectralClustering on PCA-50")
     p.add_argument("--augment", action="store_true",
                    help="train with augment=ImageJitter((28, 28))")
     p.add_argument("--labels", type=int, default=0,

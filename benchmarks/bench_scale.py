@@ -29,7 +29,8 @@ backend ``algorithm_`` chose, and the same fit on the 60,000 originals.
 Writes ``results/scale_million.json``. ``purity`` (after ``million``): the share of each row's 10
 graph neighbours with its label, originals vs generated rows (``results/scale_million_purity.json``).
 
-``amg [--n 1000000] [--sizes 60000,300000,1000000]``: the Poisson solve with the Jacobi and the
+``amg [--n 1000000] [--sizes 60000,300000,1000000] [--families ...] [--preconditioners ...]``:
+the Poisson solve with the Jacobi and the
 algebraic-multigrid (pyamg) preconditioner, and ``preconditioner="auto"``, on one graph per set:
 the ``million`` set and MNIST features plus interpolated rows (badly conditioned), 1 thread.
 Writes ``results/scale_amg.json``.
@@ -393,7 +394,8 @@ def _interpolated(Z, y, n, seed=0):
     return np.vstack([Z, Z[i] + t * (Z[j] - Z[i])]), np.concatenate([y, y[i]])
 
 
-def part_amg(n=1000000, sizes=(60000, 300000, 1000000), labels=10, threads=1):
+def part_amg(n=1000000, sizes=(60000, 300000, 1000000), labels=10, threads=1,
+             families=("deformed", "interpolated"), preconditioners=("jacobi", "amg", "auto")):
     """Jacobi- vs AMG-preconditioned solves of ``PoissonLearning`` on one graph each.
 
     Two families of graphs: the ``million`` set (elastic deformations; made
@@ -403,8 +405,9 @@ def part_amg(n=1000000, sizes=(60000, 300000, 1000000), labels=10, threads=1):
     (``algorithm="auto"``) and ``PoissonLearning(preconditioner=...)._fit_graph``
     timed on it for "jacobi", "amg" and "auto" (CPU and wall seconds of the
     propagation, iterations, the preconditioner ``auto`` ended with, agreement
-    of the labels with Jacobi's, MNIST test accuracy of ``predict``). Writes
-    ``results/scale_amg.json``.
+    of the labels with the first preconditioner run, MNIST test accuracy of
+    ``predict``). Rows are added to ``results/scale_amg.json`` (replacing
+    those of the same family, size and preconditioner).
     """
     from sklearn.base import clone
 
@@ -418,8 +421,9 @@ def part_amg(n=1000000, sizes=(60000, 300000, 1000000), labels=10, threads=1):
     y_lab = mask_labels(yall[:60000], labels, random_state=0)
     if min(sizes) < 60000:
         raise SystemExit("amg: every size must hold the 60,000 originals (--sizes >= 60000)")
-    rows = []
-    for family in ("deformed", "interpolated"):
+    res_path = RESULTS / "scale_amg.json"
+    rows = json.loads(res_path.read_text()) if res_path.exists() else []
+    for family in families:
         for m in sizes:
             if family == "deformed":
                 Z, y = Zall[:m], yall[:m]
@@ -433,7 +437,7 @@ def part_amg(n=1000000, sizes=(60000, 300000, 1000000), labels=10, threads=1):
             W, kernel = base._graph(Z, 0)
             graph_s = time.perf_counter() - t
             ref = None
-            for pc in ("jacobi", "amg", "auto"):
+            for pc in preconditioners:
                 est = clone(base).set_params(preconditioner=pc)
                 est.feature_weights_, est.n_features_in_ = None, Z.shape[1]  # as fit sets them
                 t, c = time.perf_counter(), time.process_time()
@@ -448,10 +452,11 @@ def part_amg(n=1000000, sizes=(60000, 300000, 1000000), labels=10, threads=1):
                        "train_acc": round(100 * float(np.mean(est.transduction_[~labeled]
                                                               == y[~labeled])), 2),
                        "test_acc": round(100 * float(np.mean(est.predict(Zt) == yt)), 2),
-                       "threads": threads}
-                rows.append(row)
+                       "threads": threads, "measured_at": time.strftime("%Y-%m-%d %H:%M")}
+                rows = [r for r in rows if (r["family"], r["rows"], r["preconditioner"])
+                        != (family, m, pc)] + [row]
                 print(json.dumps(row), flush=True)
-            (RESULTS / "scale_amg.json").write_text(json.dumps(rows, indent=1))
+                res_path.write_text(json.dumps(rows, indent=1))
     return rows
 
 
@@ -465,6 +470,8 @@ def main(argv=None):
     p.add_argument("--sizes", default=None, help="row counts to fit (default: 60000 and --n)")
     p.add_argument("--report", action="store_true")
     p.add_argument("--cap", type=int, default=0)
+    p.add_argument("--families", default="deformed,interpolated", help="amg: graph families")
+    p.add_argument("--preconditioners", default="jacobi,amg,auto", help="amg: what to time")
     p.add_argument("--n", type=int, default=210000)
     args = p.parse_args(argv)
     if args.part == "_memory_run":
@@ -481,7 +488,8 @@ def main(argv=None):
     if args.part == "amg":
         sizes = ([int(v) for v in args.sizes.split(",")] if args.sizes
                  else (60000, 300000, args.n))
-        part_amg(args.n, sizes, args.labels, threads=1)
+        part_amg(args.n, sizes, args.labels, threads=1,
+                 families=args.families.split(","), preconditioners=args.preconditioners.split(","))
         return
     if args.part == "purity":
         part_purity(args.n)

@@ -110,10 +110,14 @@ def _block_pcg(matvec, B, diag, *, tol, max_iter, precond=None):
 
 
 # Jacobi-PCG iterations after which preconditioner="auto" switches to algebraic
-# multigrid (when pyamg is installed). Measured: 94-136 iterations on kNN graphs
-# of MNIST features up to 1M rows (never switched), 744-773 on a 1M-row graph
-# of interpolated rows where AMG-PCG needed about 20 (benchmarks/bench_scale.py).
-_AMG_AFTER = 200
+# multigrid (when pyamg is installed). Measured with 10 classes, 1 thread
+# (benchmarks/bench_scale.py amg): kNN graphs of MNIST features need 68-136
+# Jacobi iterations from 60k to 1M rows (never switched; there AMG's setup and
+# dearer iterations lose: 60k rows 1.5 s Jacobi vs 4.6 s AMG); a graph of
+# MNIST features plus interpolated rows, badly conditioned, 374 at 300k rows
+# (51.6 CPU-s) and 1205 at 1M (675 s), where AMG-PCG needs ~30 iterations of
+# about 5 Jacobi iterations' cost each (300k: 22.2 s).
+_AMG_AFTER = 150
 # coarsest AMG level: solved by a pseudo-inverse (the Laplacian is singular);
 # a much smaller one leaves a matrix of rounding noise whose pseudo-inverse
 # is garbage (seen with pyamg's default of 10 on a 1M-row graph)
@@ -129,11 +133,20 @@ def _have_pyamg():
 
 
 def _amg_preconditioner(A):
-    """One smoothed-aggregation V-cycle (pyamg) per residual column.
+    """One algebraic-multigrid V-cycle applied to a whole block of residuals.
 
-    The near-null space given to the hierarchy is the constant vector (that of
-    a graph Laplacian, per connected component), and the coarsest level is
-    solved by a pseudo-inverse, so singular (Poisson) systems are handled.
+    The hierarchy (prolongations ``P`` and coarse operators) is pyamg's
+    smoothed aggregation, with the constant vector as the near-null space (that
+    of a graph Laplacian, per connected component). The cycle is written here
+    so that it runs on all right-hand sides at once: two weighted-Jacobi sweeps
+    (weight ``4 / (3 rho(D^-1 A))`` per level, as pyamg's) before and after
+    each coarse correction are sparse
+    products with the whole block, where pyamg's own cycle (Gauss-Seidel, one
+    vector at a time) cost one V-cycle per class: measured on a 300k-row graph
+    with 10 classes, its 23 iterations took 38.6 CPU-s against 48 s for
+    Jacobi-PCG. The coarsest level is solved by a pseudo-inverse (the
+    Laplacian is singular). The pre- and post-smoothing mirror each other, so
+    the cycle is a symmetric operator, as conjugate gradients need.
     """
     try:
         import pyamg
@@ -148,21 +161,49 @@ def _amg_preconditioner(A):
         B=np.ones((A.shape[0], 1)),
         symmetry="hermitian",
         max_coarse=_AMG_MAX_COARSE,
-        coarse_solver="pinv",
+        improve_candidates=None,
+        keep=False,
     )
-    M = ml.aspreconditioner(cycle="V")
-    return lambda R: np.column_stack([M @ R[:, j] for j in range(R.shape[1])])
+    from pyamg.util.linalg import approximate_spectral_radius
+
+    levels = []
+    for lvl in ml.levels[:-1]:
+        Ai = sp.csr_matrix(lvl.A)
+        d = Ai.diagonal()
+        dinv = np.where(d > 0, 1.0 / np.where(d > 0, d, 1.0), 0.0)
+        # weighted Jacobi with pyamg's weight 4 / (3 rho(D^-1 A)): the coarse
+        # operators' rho exceeds the fine Laplacian's 2, and a fixed weight
+        # made the smoothing diverge on them (seen at 1M rows)
+        rho = approximate_spectral_radius(sp.diags(dinv) @ Ai)
+        dinv = (4.0 / (3.0 * rho) * dinv)[:, None]
+        levels.append((Ai, dinv, sp.csr_matrix(lvl.P), sp.csr_matrix(lvl.P.T)))
+    # pseudo-inverse of the (singular) coarsest operator with a relative
+    # cutoff: its null space is computed with rounding error, not as zeros
+    coarse = np.linalg.pinv(ml.levels[-1].A.toarray(), rcond=1e-10, hermitian=True)
+
+    def cycle(i, B):
+        if i == len(levels):
+            return coarse @ B
+        Ai, dinv, P, R = levels[i]
+        X = dinv * B
+        X += dinv * (B - Ai @ X)
+        X += P @ cycle(i + 1, R @ (B - Ai @ X))
+        X += dinv * (B - Ai @ X)
+        X += dinv * (B - Ai @ X)
+        return X
+
+    return lambda B: cycle(0, B)
 
 
 def _laplacian_pcg(A, B, diag, *, tol, max_iter, preconditioner):
     """Solve ``A X = B`` (``A`` a graph Laplacian or a block of one) by PCG.
 
-    ``preconditioner``: ``"jacobi"``; ``"amg"`` (pyamg's smoothed
-    aggregation from the start); ``"auto"``: Jacobi, and if the solve has not
-    converged after ``_AMG_AFTER`` iterations and pyamg is installed, the
-    residual is solved on with AMG (its setup costs about as much as a few
-    dozen Jacobi-PCG iterations, and it needs ~20 iterations where Jacobi
-    needs hundreds). Returns ``(X, n_iter, converged, used)`` with ``used``
+    ``preconditioner``: ``"jacobi"``; ``"amg"`` (a multigrid V-cycle from
+    the start, :func:`_amg_preconditioner`); ``"auto"``: Jacobi, and if the
+    solve has not converged after ``_AMG_AFTER`` iterations and pyamg is
+    installed, the residual is solved on with AMG (an AMG iteration costs
+    about 5 Jacobi iterations and it needs ~30 where Jacobi needs hundreds to
+    thousands on badly conditioned graphs). Returns ``(X, n_iter, converged, used)`` with ``used``
     the preconditioner that finished the solve.
     """
     matvec = lambda P: A @ P  # noqa: E731
@@ -816,13 +857,15 @@ class PoissonLearning(_BaseKNNPropagation):
         ``pyamg``: ``pip install sklearn-fewlabel[amg]``) per iteration, with
         the Laplacian's null space (constants per connected component) handled
         by the hierarchy and a pseudo-inverse on the coarsest level.
-        ``"auto"``: Jacobi, and if a solve has not converged after 200
-        iterations and pyamg is installed, the rest of it with AMG: on kNN
-        graphs of image features Jacobi needs ~100-140 iterations at any size
-        and AMG's setup would not pay; on badly conditioned graphs Jacobi
-        needs hundreds to thousands of iterations and AMG about 20 (measured in
-        ``benchmarks/bench_scale.py amg``). The one used is in
-        ``preconditioner_``.
+        ``"auto"``: Jacobi, and if a solve has not converged after 150
+        iterations and pyamg is installed, the rest of it with AMG. Measured
+        with 10 classes (``benchmarks/bench_scale.py amg``): on kNN graphs of
+        MNIST features Jacobi needs 68-136 iterations from 60k to 1M rows and
+        AMG would not pay (60k: 1.5 vs 4.6 CPU-s); on a badly conditioned
+        graph (MNIST features plus rows interpolated between neighbours)
+        Jacobi needs 374 iterations at 300k rows (51.6 CPU-s) and 1205 at 1M
+        (675 s), AMG about 30 (300k: 22.2 s; ``"auto"``: 42.2 s). The one
+        used is in ``preconditioner_``.
     n_neighbors : int, default=10
         Neighbours per row in the graph (capped at ``n_samples - 1``), also
         used for new rows in :meth:`predict`.
