@@ -427,8 +427,12 @@ def _chain_data(n=3000, n_components=1):
 
 @pytest.mark.parametrize("solver", ["cg", "pwll"])
 @pytest.mark.parametrize("n_components", [1, 2])
-def test_amg_preconditioner_solves_the_same_system(solver, n_components):
+def test_amg_preconditioner_solves_the_same_system(solver, n_components, monkeypatch):
     pytest.importorskip("pyamg")
+    from sklearn_fewlabel.semi_supervised import _propagation
+
+    # "auto" switches from _AMG_MIN_ROWS rows: lowered to reach this small graph
+    monkeypatch.setattr(_propagation, "_AMG_MIN_ROWS", 0)
     X, y = _chain_data(n_components=n_components)
     common = dict(solver=solver, tol=1e-8, max_iter=20000, connect_components=False)
     jac = PoissonLearning(preconditioner="jacobi", **common).fit(X, y)
@@ -477,3 +481,25 @@ def test_amg_without_pyamg(monkeypatch):
     assert m.preconditioner_ == "jacobi"
     with pytest.raises(ImportError, match=r"pip install sklearn-fewlabel\[amg\]"):
         PoissonLearning(solver="cg", preconditioner="amg").fit(X, y)
+
+
+def test_auto_goes_back_to_jacobi_when_amg_stalls(monkeypatch):
+    pytest.importorskip("pyamg")
+    from sklearn_fewlabel.semi_supervised import _propagation
+
+    monkeypatch.setattr(_propagation, "_AMG_MIN_ROWS", 0)
+    monkeypatch.setattr(_propagation, "_AMG_MAX_ITER", 2)  # too few for AMG to finish
+    X, y = _chain_data()
+    common = dict(solver="cg", tol=1e-8, max_iter=20000, connect_components=False)
+    jac = PoissonLearning(preconditioner="jacobi", **common).fit(X, y)
+    auto = PoissonLearning(preconditioner="auto", **common).fit(X, y)
+    assert auto.preconditioner_ == "jacobi" and auto.n_iter_ > _propagation._AMG_AFTER + 2
+    np.testing.assert_allclose(auto.scores_, jac.scores_, rtol=1e-4,
+                               atol=1e-4 * np.abs(jac.scores_).max())
+
+
+def test_auto_does_not_switch_on_small_graphs():
+    pytest.importorskip("pyamg")
+    X, y = _chain_data()
+    m = PoissonLearning(solver="cg", max_iter=20000, connect_components=False).fit(X, y)
+    assert m.preconditioner_ == "jacobi" and m.n_iter_ > 400
