@@ -211,10 +211,11 @@ def _laplacian_pcg(A, B, diag, *, tol, max_iter, preconditioner):
     the start, :func:`_amg_preconditioner`); ``"auto"``: Jacobi, and on graphs
     of at least ``_AMG_MIN_ROWS`` rows, if the solve has not converged after
     ``_AMG_AFTER`` iterations and pyamg is installed, the residual is solved
-    on with AMG (for at most ``_AMG_MAX_ITER`` iterations, then Jacobi again) (an AMG iteration costs
-    about 5 Jacobi iterations and it needs ~30 where Jacobi needs hundreds to
-    thousands on badly conditioned graphs). Returns ``(X, n_iter, converged, used)`` with ``used``
-    the preconditioner that finished the solve.
+    on with AMG for at most ``_AMG_MAX_ITER`` iterations, then with Jacobi
+    again. An AMG iteration costs about 5 Jacobi iterations; it needs ~10-50
+    where Jacobi needs hundreds to thousands on badly conditioned graphs.
+    Returns ``(X, n_iter, converged, used)`` with ``used`` the preconditioner
+    that finished the solve.
     """
     matvec = lambda P: A @ P  # noqa: E731
     if preconditioner == "amg":
