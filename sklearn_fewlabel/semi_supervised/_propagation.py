@@ -135,10 +135,10 @@ _AMG_MAX_COARSE = 500
 
 def _have_pyamg():
     try:
-        import pyamg  # noqa: F401
+        import pyamg
     except ImportError:
         return False
-    return True
+    return pyamg is not None
 
 
 def _amg_preconditioner(A):
