@@ -503,3 +503,18 @@ def test_auto_does_not_switch_on_small_graphs():
     X, y = _chain_data()
     m = PoissonLearning(solver="cg", max_iter=20000, connect_components=False).fit(X, y)
     assert m.preconditioner_ == "jacobi" and m.n_iter_ > 400
+
+
+def test_poisson_components_labelled_with_one_class_each_need_no_iterations():
+    # each component's sources cancel after centring: the right-hand side is
+    # zero up to rounding, which the solver used to chase to max_iter (and warn)
+    X, _ = make_blobs(400, centers=[[0, 0], [50, 50]], cluster_std=1.0, random_state=0)
+    y = np.full(400, -1)
+    first = np.flatnonzero(X[:, 0] < 25)[:5]
+    second = np.flatnonzero(X[:, 0] > 25)[:7]  # 5 and 7: the centring leaves ~1e-17
+    y[first], y[second] = 0, 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        m = PoissonLearning(solver="cg", connect_components=False).fit(X, y)
+    assert m.n_components_ == 2 and m.n_iter_ == 0
+    np.testing.assert_array_equal(m.transduction_, (X[:, 0] > 25).astype(int))
