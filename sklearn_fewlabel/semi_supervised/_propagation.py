@@ -75,13 +75,7 @@ def _block_pcg(matvec, B, diag, *, tol, max_iter, precond=None):
     bnorm = np.sqrt(np.einsum("ij,ij->j", B, B))
     if not np.any(bnorm > 0):
         return X, 0, True
-    # a column that is rounding noise (e.g. a class whose centred sources
-    # cancel on every component) is zero: a tolerance relative to its norm
-    # (~1e-16) cannot be met, and such solves used to run to max_iter and warn
-    # (seen on make_circles and letter graphs)
-    noise = bnorm <= 1e-12 * bnorm.max()
-    R[:, noise] = 0.0
-    bnorm[noise] = 1.0
+    bnorm[bnorm == 0] = 1.0
     inv = None
     if precond is None and diag is not None:
         inv = np.where(diag > 0, 1.0 / np.where(diag > 0, diag, 1.0), 1.0)[:, None]
@@ -119,10 +113,11 @@ def _block_pcg(matvec, B, diag, *, tol, max_iter, precond=None):
 # multigrid (when pyamg is installed). Measured with 10 classes, 1 thread
 # (benchmarks/bench_scale.py amg): kNN graphs of MNIST features need 68-136
 # Jacobi iterations from 60k to 1M rows (never switched; there AMG's setup and
-# dearer iterations lose: 60k rows 1.5 s Jacobi vs 4.6 s AMG); a graph of
-# MNIST features plus interpolated rows, badly conditioned, 374 at 300k rows
-# (51.6 CPU-s) and 1205 at 1M (675 s), where AMG-PCG needs ~30 iterations of
-# about 5 Jacobi iterations' cost each (300k: 22.2 s).
+# dearer iterations do not pay: 60k rows 1.49 s Jacobi vs 1.38 s AMG, 300k
+# 9.65 vs 14.63 s); a graph of MNIST features plus interpolated rows, badly
+# conditioned, 374 at 300k rows (48.4 CPU-s) and 1205 at 1M (675 s), where
+# AMG-PCG needs 30-52 iterations of about 5 Jacobi iterations' cost each
+# (300k: 23.5 s, 1M: 164 s).
 _AMG_AFTER = 150
 # ... and only on graphs of at least this many rows: the gain is measured on
 # large graphs, a slow Jacobi solve of a small graph costs little, and the
@@ -151,13 +146,12 @@ def _amg_preconditioner(A):
     The hierarchy (prolongations ``P`` and coarse operators) is pyamg's
     smoothed aggregation, with the constant vector as the near-null space (that
     of a graph Laplacian, per connected component). The cycle is written here
-    so that it runs on all right-hand sides at once: two weighted-Jacobi sweeps
-    (weight ``4 / (3 rho(D^-1 A))`` per level, as pyamg's) before and after
-    each coarse correction are sparse
-    products with the whole block, where pyamg's own cycle (Gauss-Seidel, one
-    vector at a time) cost one V-cycle per class: measured on a 300k-row graph
-    with 10 classes, its 23 iterations took 38.6 CPU-s against 48 s for
-    Jacobi-PCG. The coarsest level is solved by a pseudo-inverse (the
+    so that it runs on all right-hand sides at once: the two weighted-Jacobi
+    sweeps (weight ``4 / (3 rho(D^-1 A))`` per level, as pyamg's) before and
+    after each coarse correction are sparse products with the whole block,
+    where pyamg's own cycle (Gauss-Seidel, one vector at a time) costs one
+    V-cycle per class: on a 300k-row graph with 10 classes its 23 iterations
+    took 38.6 CPU-s against 48 s for Jacobi-PCG (the block cycle: 23.5 s). The coarsest level is solved by a pseudo-inverse (the
     Laplacian is singular). The pre- and post-smoothing mirror each other, so
     the cycle is a symmetric operator, as conjugate gradients need.
     """
@@ -892,11 +886,11 @@ class PoissonLearning(_BaseKNNPropagation):
         200 more iterations). Measured
         with 10 classes (``benchmarks/bench_scale.py amg``): on kNN graphs of
         MNIST features Jacobi needs 68-136 iterations from 60k to 1M rows and
-        AMG would not pay (60k: 1.5 vs 4.6 CPU-s); on a badly conditioned
-        graph (MNIST features plus rows interpolated between neighbours)
-        Jacobi needs 374 iterations at 300k rows (51.6 CPU-s) and 1205 at 1M
-        (675 s), AMG about 30 (300k: 22.2 s; ``"auto"``: 42.2 s). The one
-        used is in ``preconditioner_``.
+        AMG does not pay (60k: 1.49 vs 1.38 CPU-s, 300k: 9.65 vs 14.63); on a
+        badly conditioned graph (MNIST features plus rows interpolated between
+        neighbours) Jacobi needs 374 iterations at 300k rows (48.4 CPU-s) and
+        1205 at 1M (675 s), AMG 30-52 (23.5 s and 164 s; ``"auto"``: 39.7 s
+        and 264 s). The one used is in ``preconditioner_``.
     n_neighbors : int, default=10
         Neighbours per row in the graph (capped at ``n_samples - 1``), also
         used for new rows in :meth:`predict`.
