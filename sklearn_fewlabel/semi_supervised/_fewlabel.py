@@ -6,7 +6,8 @@ import time
 import warnings
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
+from scipy.optimize import linear_sum_assignment, minimize
+from scipy.special import logsumexp
 from sklearn.base import BaseEstimator, _fit_context, clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import KNeighborsClassifier
@@ -25,6 +26,7 @@ from ._feature_weights import apply_feature_weights, label_feature_weights
 #: Candidate names, in the order that breaks ties of the labelled-only
 #: estimate (and whose first entry is used when no estimate is possible).
 CANDIDATES = (
+    "poisson_logistic",
     "matched_clusters",
     "poisson",
     "spreading",
@@ -35,7 +37,14 @@ CANDIDATES = (
     "nearest_neighbor",
 )
 #: The candidates tried when ``candidates=None``.
-DEFAULT_CANDIDATES = ("matched_clusters", "poisson", "spreading", "pseudo_label", "logistic")
+DEFAULT_CANDIDATES = (
+    "poisson_logistic", "matched_clusters", "poisson", "spreading", "pseudo_label", "logistic"
+)
+#: The candidates chosen between by the one-standard-error rule; any other
+#: candidate replaces that choice only if its estimate is better by more than
+#: ``_CHALLENGER_SE`` binomial standard errors.
+_PRIMARY = ("poisson_logistic", "matched_clusters")
+_CHALLENGER_SE = 3.0
 _GRAPH_CANDIDATES = {
     "poisson": PoissonLearning,
     "spreading": KNNLabelSpreading,
@@ -94,6 +103,90 @@ def _match_clusters(model, clusters, y, labeled):
     return model
 
 
+def _log_proba(P):
+    """Natural log of class probabilities, floored at 1e-12 (no -inf)."""
+    return np.log(np.clip(P, 1e-12, 1.0))
+
+
+def _pool_weights(log_p, log_q, y_idx):
+    """Weights ``(a, b) >= 0`` of the log-linear pool ``softmax(a log p + b log q)``
+    that maximise the likelihood of the classes ``y_idx`` (held-out rows).
+
+    Two parameters: ``a`` sets the temperature of the first model, ``b`` how
+    much of the second enters (``b = 0``: the first model's argmax). Bounded
+    to ``[0, 50]``; L-BFGS-B from two starts (``(1, 0)`` and ``(1, 1)``). If
+    neither model helps (both weights 0, a uniform pool), ``(1, 0)``: the
+    first model.
+    """
+    rows = np.arange(y_idx.shape[0])
+
+    def nll(w):
+        Z = w[0] * log_p + w[1] * log_q
+        lse = logsumexp(Z, axis=1, keepdims=True)
+        S = np.exp(Z - lse)
+        value = -np.mean(Z[rows, y_idx] - lse[:, 0])
+        grad = [
+            -np.mean(M[rows, y_idx] - np.sum(S * M, axis=1)) for M in (log_p, log_q)
+        ]
+        return value, np.array(grad)
+
+    best = min(
+        (
+            minimize(nll, np.array(x0), jac=True, method="L-BFGS-B", bounds=[(0, 50)] * 2)
+            for x0 in ((1.0, 0.0), (1.0, 1.0))
+        ),
+        key=lambda r: r.fun,
+    )
+    a, b = (float(v) for v in best.x)
+    return (a, b) if a + b > 1e-12 else (1.0, 0.0)
+
+
+class _LogLinearPool:
+    """Poisson learning and a supervised model pooled in log space.
+
+    ``predict_proba(X) = softmax(a log P_graph(X) + b log P_supervised(X))``,
+    the weights fitted on held-out labelled rows (see
+    :class:`FewLabelClassifier`'s ``"poisson_logistic"`` candidate). On the
+    training rows the graph model's transductive probabilities are used.
+
+    Attributes
+    ----------
+    graph_model_, supervised_model_ : fitted estimators
+    weights_ : tuple of float
+        ``(a, b)``.
+    classes_, label_distributions_, transduction_ : as in :class:`PoissonLearning`.
+    """
+
+    def __init__(self, graph_model, supervised_model, weights, X):
+        self.graph_model_ = graph_model
+        self.supervised_model_ = supervised_model
+        self.weights_ = weights
+        self.classes_ = graph_model.classes_
+        self.label_distributions_ = self._pool(
+            graph_model.label_distributions_, supervised_model.predict_proba(X)
+        )
+        self.transduction_ = self.classes_[np.argmax(self.label_distributions_, axis=1)]
+
+    def _pool(self, P, Q):
+        a, b = self.weights_
+        return _softmax(a * _log_proba(P) + b * _log_proba(Q))
+
+    def predict_proba(self, X):
+        return self._pool(
+            self.graph_model_.predict_proba(X), self.supervised_model_.predict_proba(X)
+        )
+
+    def predict(self, X):
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+
+    def __repr__(self):
+        a, b = self.weights_
+        return (
+            f"_LogLinearPool({self.graph_model_!r}, {self.supervised_model_!r}, "
+            f"weights=({a:.3g}, {b:.3g}))"
+        )
+
+
 def _hide_labels(y, labeled, held):
     """``y`` with the rows ``held`` set to ``-1``, the matching labelled mask and
     the classes still labelled (for fold estimates; ``y`` is not changed)."""
@@ -111,6 +204,21 @@ class FewLabelClassifier(SemiSupervisedClassifierMixin, BaseEstimator):
     ``fit(X, y)`` (``-1`` = unlabelled) runs several candidates and keeps the
     one whose accuracy on held-out *labelled* rows is best:
 
+    - ``"poisson_logistic"``: Poisson learning and logistic regression on the
+      labelled rows pooled in log space, ``softmax(a log P_poisson + b log
+      P_logistic)``. The weights ``a, b >= 0`` maximise the likelihood of the
+      held-out labelled rows of the estimate below (their out-of-fold
+      probabilities; ``b = 0`` is Poisson learning, ``a = 0`` logistic
+      regression), so the pool leans on the graph where it predicts the
+      hidden labels and on the labelled rows' linear model where that does.
+      Its own estimate is cross-fitted: each fold is scored with weights
+      fitted on the other folds. Without an estimate (one label per class)
+      it is Poisson learning. Measured on the 13-dataset suite's *training*
+      rows (``benchmarks/bench_fewlabel_rules.py``, label seeds the test
+      report does not use): taking it always (instead of Poisson learning)
+      removed 3 of the 5 cells where Poisson learning trailed logistic
+      regression by more than a point (wine, breast cancer and segment at
+      10 labels per class) at no loss in mean accuracy (73.26 vs 73.13%);
     - ``"logistic"``: :class:`~sklearn.linear_model.LogisticRegression` on
       the labelled rows only (the safe fallback: ignoring the unlabelled rows);
     - ``"poisson"``: :class:`PoissonLearning` (defaults: exact Poisson solve at
@@ -159,12 +267,23 @@ class FewLabelClassifier(SemiSupervisedClassifierMixin, BaseEstimator):
     with a fold's labels hidden (set to ``-1``; the graph candidates predict
     the hidden rows transductively, as they would the unlabelled rows) and
     scored on them; the scores of all folds are pooled. The choice follows
-    the one-standard-error rule (Breiman et al., 1984): the first candidate
-    in ``("matched_clusters", "poisson", "spreading", "pseudo_label",
-    "logistic")`` order (graph size ascending) whose estimate is within one binomial standard error
-    ``sqrt(p (1 - p) / n_held_out)`` of the best estimate ``p``. With a few
-    dozen held-out rows, smaller differences are noise, and the rule keeps
-    Poisson learning unless another candidate is clearly better.
+    the one-standard-error rule (Breiman et al., 1984) between the two
+    *primary* candidates, ``"poisson_logistic"`` and ``"matched_clusters"``
+    (in that order): the first whose estimate is within one binomial
+    standard error ``sqrt(p (1 - p) / n_held_out)`` of the better estimate
+    ``p``. Any other candidate replaces that choice only if its estimate is
+    better by more than three standard errors. With a few dozen held-out
+    rows smaller differences are noise: on the suite's training rows, a
+    plain one-standard-error rule over all candidates (the previous
+    default) switched on noise and ended below logistic regression by more
+    than a point in 6 of 39 (dataset, budget) cells and more than 2 points
+    below the best candidate in 11, mean 73.12%; this rule: 2 and 7 cells,
+    mean 73.36% (putting ``"matched_clusters"`` first: 3 and 6 cells, 73.39%;
+    the order decides only wine at 3 and 10 labels per class, and fewer
+    cells below logistic regression was preferred). If neither primary
+    candidate is in ``candidates``, the one-standard-error rule runs over
+    all of them, in the order ``("poisson", "spreading", "propagation",
+    "pseudo_label", "self_training", "logistic", "nearest_neighbor")``.
 
     **One label per class** (no class has two labels): no row can be held out
     without removing its class, so there is no estimate. The rule is then to
@@ -183,10 +302,11 @@ class FewLabelClassifier(SemiSupervisedClassifierMixin, BaseEstimator):
         Graph sizes tried for the graph candidates (capped at
         ``n_samples - 1``).
     candidates : list of str, default=None
-        Subset of ``("matched_clusters", "poisson", "spreading",
-        "propagation", "pseudo_label", "self_training", "logistic",
-        "nearest_neighbor")``; ``None`` uses ``("matched_clusters", "poisson",
-        "spreading", "pseudo_label", "logistic")``. ``"matched_clusters"`` is
+        Subset of ``("poisson_logistic", "matched_clusters", "poisson",
+        "spreading", "propagation", "pseudo_label", "self_training",
+        "logistic", "nearest_neighbor")``; ``None`` uses
+        ``("poisson_logistic", "matched_clusters", "poisson", "spreading",
+        "pseudo_label", "logistic")``. ``"matched_clusters"`` is
         dropped when the spectrum shows no clear gap at ``n_classes`` groups
         (``"poisson"`` with the smallest ``n_neighbors`` takes its place if
         nothing else is left).
@@ -215,7 +335,10 @@ class FewLabelClassifier(SemiSupervisedClassifierMixin, BaseEstimator):
     best_candidate_ : str
         Name of the chosen candidate.
     best_estimator_ : estimator
-        The chosen candidate, fitted on all labels.
+        The chosen candidate, fitted on all labels. For
+        ``"poisson_logistic"`` a pool of the fitted
+        :class:`PoissonLearning` (``graph_model_``) and logistic regression
+        (``supervised_model_``) with its weights in ``weights_``.
     eigengap_clusters_ : int or None
         Number of groups read from a clear gap of the graph's spectrum (None:
         no clear gap, or ``"matched_clusters"`` not asked for). The
@@ -317,7 +440,7 @@ class FewLabelClassifier(SemiSupervisedClassifierMixin, BaseEstimator):
                 continue
             if base in _GRAPH_CANDIDATES:
                 names.extend(f"{base}_k{k}" for k in ks)
-            elif base == "matched_clusters":
+            elif base in ("matched_clusters", "poisson_logistic"):
                 names.append(f"{base}_k{ks[0]}")
             else:
                 names.append(base)
@@ -330,6 +453,12 @@ class FewLabelClassifier(SemiSupervisedClassifierMixin, BaseEstimator):
         ``"matched_clusters"`` starts from the Poisson solve found there.
         """
         base = name.split("_k")[0]
+        if base == "poisson_logistic":
+            graph, supervised = (
+                (fitted or {}).get(c) or self._fit_candidate(c, X, y, labeled, classes, seed)
+                for c in (f"poisson_k{self._ks[0]}", "logistic")
+            )
+            return _LogLinearPool(graph, supervised, self._pool_weights, X)
         if base == "matched_clusters":
             poisson = f"poisson_k{self._ks[0]}"
             if fitted is not None and poisson in fitted:
@@ -368,7 +497,7 @@ class FewLabelClassifier(SemiSupervisedClassifierMixin, BaseEstimator):
 
     @staticmethod
     def _predict_rows(model, X, rows):
-        if isinstance(model, tuple(_GRAPH_CANDIDATES.values())):
+        if isinstance(model, (*_GRAPH_CANDIDATES.values(), _LogLinearPool)):
             # transductive: the hidden rows are nodes of the graph it solved on
             return model.transduction_[rows]
         return model.predict(X[rows])
@@ -380,7 +509,8 @@ class FewLabelClassifier(SemiSupervisedClassifierMixin, BaseEstimator):
         self.eigengap_clusters_, self._clusters = None, None
         self.algorithm_ = None
         needs_graph = any(
-            c.split("_k")[0] in _GRAPH_CANDIDATES or c.startswith(("pseudo_label", "matched"))
+            c.split("_k")[0] in _GRAPH_CANDIDATES
+            or c.startswith(("pseudo_label", "matched", "poisson_logistic"))
             for c in names
         )
         if not needs_graph:
@@ -416,12 +546,17 @@ class FewLabelClassifier(SemiSupervisedClassifierMixin, BaseEstimator):
         scores = {c: [] for c in names}
         n_test = {c: 0 for c in names}
         times = {c: [] for c in names}
+        pool = next((c for c in names if c.startswith("poisson_logistic")), None)
+        parts = (f"poisson_k{self._ks[0]}", "logistic") if pool else ()
+        held_out = {c: [] for c in parts}  # out-of-fold log-probabilities
         for f in fold_list:
             held = lab_idx[folds_of_lab == f]
             y_f, lab_f, classes_f = _hide_labels(y, labeled, held)
             fitted = {}
             # matched_clusters last: it starts from this fold's Poisson solve
             for c in sorted(names, key=lambda c: c.startswith("matched_clusters")):
+                if c == pool:
+                    continue
                 t = time.perf_counter()
                 model = self._fit_candidate(c, X, y_f, lab_f, classes_f, seed, fitted)
                 fitted[c] = model
@@ -429,13 +564,71 @@ class FewLabelClassifier(SemiSupervisedClassifierMixin, BaseEstimator):
                 pred = self._predict_rows(model, X, held)
                 scores[c].append(float(np.mean(pred == y[held])))
                 n_test[c] += held.shape[0]
+            t = time.perf_counter()
+            for c in parts:
+                if c not in fitted:
+                    fitted[c] = self._fit_candidate(c, X, y_f, lab_f, classes_f, seed)
+                held_out[c].append(_log_proba(self._proba_rows(fitted[c], X, held)))
+            if pool:
+                times[pool].append(time.perf_counter() - t)
+        self._pool_weights = (1.0, 0.0)  # no estimate: the graph model alone
+        if pool and fold_list.shape[0]:  # _fold_ids makes 0 or >= 2 folds
+            classes = np.unique(y[labeled])
+            self._pool_weights, scores[pool], n_test[pool] = self._cross_fit_pool(
+                held_out,
+                [np.searchsorted(classes, y[lab_idx[folds_of_lab == f]]) for f in fold_list],
+                parts,
+            )
         return scores, n_test, times, fold_list.shape[0]
 
     @staticmethod
+    def _cross_fit_pool(held_out, y_folds, parts):
+        """Weights of the log-linear pool from all out-of-fold rows, and its
+        estimate by cross-fitting: each fold scored with weights fitted on the
+        other folds' rows (so the estimate does not see its own weights' fit)."""
+        P, Q = (held_out[c] for c in parts)
+        scores = []
+        for i in range(len(y_folds)):
+            rest = [j for j in range(len(y_folds)) if j != i]
+            a, b = _pool_weights(
+                np.vstack([P[j] for j in rest]),
+                np.vstack([Q[j] for j in rest]),
+                np.concatenate([y_folds[j] for j in rest]),
+            )
+            pred = np.argmax(a * P[i] + b * Q[i], axis=1)
+            scores.append(float(np.mean(pred == y_folds[i])))
+        weights = _pool_weights(np.vstack(P), np.vstack(Q), np.concatenate(y_folds))
+        return weights, scores, int(sum(y.shape[0] for y in y_folds))
+
+    @staticmethod
     def _proba_rows(model, X, rows):
-        if isinstance(model, tuple(_GRAPH_CANDIDATES.values())):
+        if isinstance(model, (*_GRAPH_CANDIDATES.values(), _LogLinearPool)):
             return model.label_distributions_[rows]
         return model.predict_proba(X[rows])
+
+    @staticmethod
+    def _select(names, mean, n_test):
+        """Index of the chosen candidate from the labelled-only estimates.
+
+        One-standard-error rule (Breiman et al.): the first candidate in
+        preference order within one binomial standard error of the best
+        estimate (with 30-100 held-out rows, smaller gaps are noise), taken
+        among the primary candidates (``_PRIMARY``) when any is present; a
+        candidate outside them replaces that choice only if its estimate is
+        better by more than ``_CHALLENGER_SE`` standard errors.
+        """
+        primary = [i for i, c in enumerate(names) if c.split("_k")[0] in _PRIMARY]
+        pool = primary or list(range(len(names)))
+        top = mean[pool].max()
+        n_held = n_test[names[pool[int(np.argmax(mean[pool]))]]]
+        se = np.sqrt(top * (1 - top) / max(n_held, 1))
+        best = next(i for i in pool if mean[i] >= top - se - 1e-12)
+        others = [i for i in range(len(names)) if i not in pool]
+        if others:
+            challenger = others[int(np.argmax(mean[others]))]
+            if mean[challenger] > mean[best] + _CHALLENGER_SE * se + 1e-12:
+                best = challenger
+        return best
 
     # -- fit ----------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=True)
@@ -485,19 +678,17 @@ class FewLabelClassifier(SemiSupervisedClassifierMixin, BaseEstimator):
         if n_folds:
             self.selection_ = "estimate"
             mean = np.array([np.mean(scores[c]) for c in names])
-            # one-standard-error rule (Breiman et al.): the first candidate in
-            # preference order within one binomial standard error of the best
-            # estimate; with 30-100 held-out rows, smaller gaps are noise
-            top = mean.max()
-            n_held = n_test[names[int(np.argmax(mean))]]
-            se = np.sqrt(top * (1 - top) / max(n_held, 1))
-            best = int(np.flatnonzero(mean >= top - se - 1e-12)[0])
+            best = self._select(names, mean, n_test)
         else:
             self.selection_ = "one label per class"
             mean = np.full(len(names), np.nan)
             # the first of matched_clusters / poisson present (else the first candidate)
             best = next(
-                (i for i, c in enumerate(names) if c.startswith(("matched_clusters", "poisson"))),
+                (
+                    i
+                    for i, c in enumerate(names)
+                    if c.split("_k")[0] in ("matched_clusters", "poisson")
+                ),
                 0,
             )
         self.best_candidate_ = names[best]
@@ -531,7 +722,7 @@ class FewLabelClassifier(SemiSupervisedClassifierMixin, BaseEstimator):
         self.classes_ = classes
         model = self.best_estimator_
         self.transduction_ = self._predict_rows(model, X, np.arange(n))
-        for attr in ("_graphs", "_connectivity", "_ks", "_X_graph", "_clusters"):
+        for attr in ("_graphs", "_connectivity", "_ks", "_X_graph", "_clusters", "_pool_weights"):
             self.__dict__.pop(attr, None)
         return self
 
