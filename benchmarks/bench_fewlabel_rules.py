@@ -56,11 +56,18 @@ def run_cell(name, Xtr, ytr, per, seed):
     preds, probas = {}, {}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        clf._prepare_graphs(X, ks, names, seed)
+        clf._X_graph, clf.feature_weights_ = X, None
+        clf._prepare_graphs(X, ks, names, seed, classes.shape[0])
+        if clf._clusters is None:  # as in fit: no clear gap at n_classes, no candidate
+            names = [c for c in names if not c.startswith("matched_clusters")]
         scores, n_test, times, _ = clf._cross_validate(X, y_part, labeled, names, rng, seed)
-        for c in names:
+        out["pool_weights"] = list(clf._pool_weights)
+        fitted = {}
+        # the pool and matched_clusters reuse Poisson / logistic fitted on the same labels
+        for c in sorted(names, key=lambda c: c.startswith(("matched", "poisson_logistic"))):
             t = time.perf_counter()
-            model = clf._fit_candidate(c, X, y_part, labeled, classes, seed)
+            model = clf._fit_candidate(c, X, y_part, labeled, classes, seed, fitted)
+            fitted[c] = model
             preds[c] = clf._predict_rows(model, X, np.flatnonzero(unl))
             probas[c] = clf._proba_rows(model, X, np.flatnonzero(unl)).astype(np.float32)
             out["candidates"][c] = {
@@ -111,19 +118,40 @@ PREFERENCE = ("poisson", "spreading", "propagation", "pseudo_label", "self_train
 
 
 def choose(cell, allowed, rule, one_label):
-    """Replay a selection rule on one recorded cell; returns the chosen candidate."""
+    """Replay a selection rule on one recorded cell; returns the chosen candidate.
+
+    ``allowed``: the candidates (base names) the rule may pick, in its order of
+    preference (ties and the one-standard-error rule take the first)."""
     names = [c for c in cell["names"] if c.split("_k")[0] in allowed]
-    names.sort(key=lambda c: (PREFERENCE.index(c.split("_k")[0]), c))
+    names.sort(key=lambda c: (allowed.index(c.split("_k")[0]), c))
     cand = cell["candidates"]
     if rule.startswith("fixed:"):
-        return rule.split(":", 1)[1]
+        fixed = rule.split(":", 1)[1]
+        if fixed in cand and (cand[fixed]["cv"] or not fixed.startswith("poisson_logistic")):
+            return fixed
+        return "poisson_k10"  # the pool without an estimate is Poisson learning
     if not cand[names[0]]["cv"]:  # one label per class: no estimate
         if one_label == "consensus":
             idx = [cell["names"].index(c) for c in names]
             agree = np.array(cell["agreement"])[np.ix_(idx, idx)]
             return names[int(np.argmax(agree.sum(1)))]
-        return next(c for c in names if c.startswith(one_label))
+        # FewLabelClassifier's rule: matched_clusters if offered, else poisson (smallest k)
+        heads = ("matched_clusters", one_label) if one_label == "poisson" else (one_label,)
+        offered = [c for c in cell["names"] if c.split("_k")[0] in heads]
+        return min(offered, key=lambda c: (heads.index(c.split("_k")[0]), len(c), c))
     mean = np.array([np.mean(cand[c]["cv"]) for c in names])
+    if rule.startswith("tiered"):
+        # 1-SE among the first two candidates of ``allowed``; any other candidate
+        # only if its estimate beats that choice by more than ``width`` SE
+        width, w0 = (float(v) for v in (rule.split(":") + ["1"])[1:3])
+        first = [i for i, c in enumerate(names) if c.split("_k")[0] in allowed[:2]]
+        top = mean[first].max()
+        se = np.sqrt(top * (1 - top) / max(cand[names[0]]["n_held"], 1))
+        pick = next(i for i in first if mean[i] >= top - w0 * se - 1e-12)
+        rest = [i for i in range(len(names)) if i not in first]
+        if rest and mean[rest].max() > mean[pick] + width * se + 1e-12:
+            pick = rest[int(np.argmax(mean[rest]))]
+        return names[pick]
     if rule == "argmax":
         return names[int(np.argmax(mean))]
     top = mean.max()
@@ -133,7 +161,36 @@ def choose(cell, allowed, rule, one_label):
     return names[int(np.flatnonzero(mean >= top - width * se - 1e-12)[0])]
 
 
+OLD_DEFAULT = ("matched_clusters", "poisson", "spreading", "pseudo_label", "logistic")
+NEW_DEFAULT = ("poisson_logistic", "matched_clusters", "poisson", "spreading", "pseudo_label",
+               "logistic")
 RULES = {
+    "new default: poisson_logistic, matched_clusters (1-SE); others if better by 3 SE": (
+        NEW_DEFAULT, "tiered:3", "poisson"),
+    "old default (5: matched_clusters, poisson, spreading, pseudo_label, logistic), 1-SE": (
+        OLD_DEFAULT, "1se", "poisson"),
+    "+ poisson_logistic after matched_clusters, 1-SE": (
+        OLD_DEFAULT[:1] + ("poisson_logistic",) + OLD_DEFAULT[1:], "1se", "poisson"),
+    "+ poisson_logistic first, 1-SE": (("poisson_logistic",) + OLD_DEFAULT, "1se", "poisson"),
+    "+ poisson_logistic after poisson, 1-SE": (
+        OLD_DEFAULT[:2] + ("poisson_logistic",) + OLD_DEFAULT[2:], "1se", "poisson"),
+    "+ poisson_logistic after matched_clusters, argmax": (
+        OLD_DEFAULT[:1] + ("poisson_logistic",) + OLD_DEFAULT[1:], "argmax", "poisson"),
+    "matched_clusters or poisson_logistic only, 1-SE": (
+        ("matched_clusters", "poisson_logistic"), "1se", "poisson"),
+    "poisson_logistic or matched_clusters only, 1-SE": (
+        ("poisson_logistic", "matched_clusters"), "1se", "poisson"),
+    **{f"matched_clusters, poisson_logistic; others if better by {w} SE": (
+        ("matched_clusters", "poisson_logistic", "poisson", "spreading", "pseudo_label",
+         "logistic"), f"tiered:{w}", "poisson") for w in (1, 1.5, 2, 3)},
+    **{f"poisson_logistic, matched_clusters; others if better by {w} SE": (
+        NEW_DEFAULT, f"tiered:{w}", "poisson") for w in (1, 2)},
+    **{f"{a}, {b} by argmax; others if better by 3 SE": (
+        (a, b, "poisson", "spreading", "pseudo_label", "logistic"), "tiered:3:0", "poisson")
+       for a, b in (("matched_clusters", "poisson_logistic"),
+                    ("poisson_logistic", "matched_clusters"))},
+    "no selection: always poisson_logistic_k10": (
+        PREFERENCE, "fixed:poisson_logistic_k10", "poisson"),
     "no selection: always poisson_k10": (PREFERENCE, "fixed:poisson_k10", "poisson"),
     "no selection: always logistic": (PREFERENCE, "fixed:logistic", "poisson"),
     "old: 4 candidates, 1-SE, 1/class poisson": (
@@ -194,7 +251,7 @@ def _blend_accuracies(cell, d):
     def acc(p):
         return 100 * float(np.mean(classes[p.argmax(1)] == y))
 
-    out = {"blend: all 10": acc(sum(pr.values())),
+    out = {"blend: all candidates": acc(sum(pr.values())),
            "blend: poisson_k10 + logistic": acc(pr["poisson_k10"] + pr["logistic"]),
            "blend: poisson_k10 + pseudo_label": acc(pr["poisson_k10"] + pr["pseudo_label"])}
     cv = {c: np.mean(cell["candidates"][c]["cv"]) for c in names if cell["candidates"][c]["cv"]}
