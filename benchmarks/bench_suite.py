@@ -83,12 +83,14 @@ def load_split(name):
     return train_test_split(X, y, test_size=0.3, stratify=y, random_state=0)
 
 
-def run_cell(name, data, per, seed):
+def run_cell(name, data, per, seed, only=None):
     Xtr, Xte, ytr, yte = data
     y_part = per_class_labels(ytr, per, np.random.RandomState(1000 + seed))
     lab = y_part != -1
     out = {}
     for mname, est in methods().items():
+        if only is not None and mname not in only:
+            continue
         model = make_pipeline(StandardScaler(), est)
         t = time.process_time()
         with warnings.catch_warnings():
@@ -111,7 +113,13 @@ def main(argv=None):
     p.add_argument("--seeds", type=int, default=5)
     p.add_argument("--n-jobs", type=int, default=2)
     p.add_argument("--report", action="store_true")
+    p.add_argument("--methods", default=None,
+                   help="comma-separated method names to re-run (the others' results in the "
+                        "JSON are kept); default: all")
     args = p.parse_args(argv)
+    only = None if args.methods is None else set(args.methods.split(","))
+    if only is not None and not only <= set(methods()):
+        p.error(f"--methods must name methods of {sorted(methods())}")
     path = RESULTS / "suite.json"
     res = json.loads(path.read_text()) if path.exists() else {}
     if not args.report:
@@ -119,10 +127,10 @@ def main(argv=None):
             t = time.time()
             data = load_split(name)
             cells = Parallel(n_jobs=args.n_jobs)(
-                delayed(run_cell)(name, data, per, s)
+                delayed(run_cell)(name, data, per, s, only)
                 for per in BUDGETS for s in range(args.seeds))
             for _, per, s, out in cells:
-                res.setdefault(f"{name}/{per}", {})[str(s)] = out
+                res.setdefault(f"{name}/{per}", {}).setdefault(str(s), {}).update(out)
             print(f"{name}: {time.time() - t:.0f} s", flush=True)
             path.write_text(json.dumps(res, indent=1))
     print(report(res))
