@@ -42,10 +42,10 @@ RESULTS = Path(__file__).resolve().parent / "results"
 PROBA = Path(os.environ.get("FEWLABEL_RULES_PROBA", "/tmp/fewlabel_rules_proba"))
 
 
-def run_cell(name, Xtr, ytr, per, seed):
+def run_cell(name, Xtr, ytr, per, seed, cv=5):
     X = StandardScaler().fit_transform(Xtr)
     y_part = per_class_labels(ytr, per, np.random.RandomState(2000 + seed))
-    clf = FewLabelClassifier(random_state=seed, candidates=list(CANDIDATES))
+    clf = FewLabelClassifier(random_state=seed, candidates=list(CANDIDATES), cv=cv)
     labeled = y_part != -1
     classes = np.unique(y_part[labeled])
     ks = [10, 20]
@@ -91,18 +91,21 @@ def main(argv=None):
     p.add_argument("--datasets", default=",".join(DATASETS))
     p.add_argument("--seeds", type=int, default=5)
     p.add_argument("--n-jobs", type=int, default=2)
+    p.add_argument("--cv", type=int, default=5,
+                   help="folds of the labelled-only estimate (results in fewlabel_rules_cv{N}.json "
+                        "unless 5)")
     p.add_argument("--report", action="store_true")
     p.add_argument("--blends", action="store_true",
                    help="also replay probability blends (needs the files under $FEWLABEL_RULES_PROBA)")
     args = p.parse_args(argv)
-    path = RESULTS / "fewlabel_rules.json"
+    path = RESULTS / ("fewlabel_rules.json" if args.cv == 5 else f"fewlabel_rules_cv{args.cv}.json")
     res = json.loads(path.read_text()) if path.exists() else {}
     if not args.report:
         for name in args.datasets.split(","):
             t = time.time()
             Xtr, _, ytr, _ = load_split(name)
             cells = Parallel(n_jobs=args.n_jobs)(
-                delayed(run_cell)(name, Xtr, ytr, per, s)
+                delayed(run_cell)(name, Xtr, ytr, per, s, args.cv)
                 for per in BUDGETS for s in range(args.seeds))
             for _, per, s, out in cells:
                 res.setdefault(f"{name}/{per}", {})[str(s)] = out
