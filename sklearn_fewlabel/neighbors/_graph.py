@@ -765,6 +765,38 @@ def _build_graphs(
 _BRIDGE_FLOOR = 0.01
 
 
+#: Edges lighter than this times the median edge weight carry no information
+#: and make a Laplacian that is connected on paper numerically split (the
+#: self-tuning kernel gives ~1e-323 to a neighbour in another far-away group):
+#: :func:`_drop_negligible_edges` removes them, so that such groups are
+#: separate components, which the solvers and the bridges handle.
+_NEGLIGIBLE_EDGE = 1e-12
+
+
+def _drop_negligible_edges(W):
+    """``W`` without edges lighter than ``_NEGLIGIBLE_EDGE`` times its median
+    edge weight (``W`` itself if there are none; never changed in place).
+
+    Such an edge joins two groups of rows on paper only: a graph Laplacian
+    with it is numerically singular inside the component it seems to make
+    (its second eigenvalue is ~1e-16), so a conjugate-gradient solve whose
+    right-hand side is centred on that component cannot converge (Poisson-
+    reweighted Laplace learning on 60 small far-apart groups of points ran
+    to ``max_iter``). Without it the groups are separate components.
+    """
+    W = sp.csr_matrix(W)
+    pos = W.data[W.data > 0]
+    if not pos.size:
+        return W
+    small = W.data < _NEGLIGIBLE_EDGE * float(np.median(pos))
+    if not small.any():
+        return W
+    W = W.copy()
+    W.data[small] = 0.0
+    W.eliminate_zeros()
+    return W
+
+
 def _join_components(X, W, kernel, *, metric="euclidean", must_reach=None, n_jobs=None):
     """Bridge the connected components of ``W`` by their shortest gaps.
 
@@ -780,7 +812,8 @@ def _join_components(X, W, kernel, *, metric="euclidean", must_reach=None, n_job
     A bridge ``(i, j)`` gets the graph's kernel weight for the distance
     ``d_ij`` (self-tuning: ``exp(-d_ij**2 / (s_i s_j))``), floored at
     ``_BRIDGE_FLOOR`` times the median edge weight of ``W``, so that it never
-    vanishes.
+    vanishes. Negligible edges of ``W`` are dropped first
+    (:func:`_drop_negligible_edges`): they do not connect.
 
     Returns
     -------
@@ -791,6 +824,7 @@ def _join_components(X, W, kernel, *, metric="euclidean", must_reach=None, n_job
         component that was joined.
     """
     n = W.shape[0]
+    W = _drop_negligible_edges(W)
     if must_reach is not None and not np.any(must_reach):
         return W, np.empty((0, 2), dtype=np.int64)
     pos = W.data[W.data > 0]

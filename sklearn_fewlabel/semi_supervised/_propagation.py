@@ -46,6 +46,7 @@ from ..neighbors._graph import (
     ALGORITHMS,
     WEIGHTS,
     _build_graph,
+    _drop_negligible_edges,
     _join_components,
     _neighbour_mean,
     _neighbours,
@@ -416,6 +417,7 @@ class _BaseKNNPropagation(SemiSupervisedClassifierMixin, BaseEstimator, metaclas
                 X, W, self._kernel, must_reach=labeled, n_jobs=self.n_jobs
             )
         else:
+            W = _drop_negligible_edges(W)  # (the bridges' search does it too)
             self.bridges_ = np.empty((0, 2), dtype=np.int64)
         n_comp, comp = connected_components(W, directed=False)
         has_label = np.zeros(n_comp, dtype=bool)
@@ -1145,8 +1147,9 @@ class PoissonLearning(_BaseKNNPropagation):
         ind = labeled.astype(np.float64)
         n_comp = comp.max() + 1
         # centred per component so that each block of L w = f has a solution
-        share = np.bincount(comp, weights=ind, minlength=n_comp) / np.bincount(
-            comp, minlength=n_comp
+        # (ids of components outside ``comp`` -- unreached rows -- count 0 rows)
+        share = np.bincount(comp, weights=ind, minlength=n_comp) / np.maximum(
+            np.bincount(comp, minlength=n_comp), 1
         )
         L = sp.csr_matrix(sp.diags(d) - W)
         w, n1, conv1, used1 = _laplacian_pcg(

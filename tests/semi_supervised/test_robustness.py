@@ -27,6 +27,12 @@ from sklearn_fewlabel import (
     mask_labels,
 )
 
+from sklearn_fewlabel.neighbors._graph import (
+    _build_graph,
+    _drop_negligible_edges,
+    _join_components,
+)
+
 BACKENDS = ["brute", "sklearn", "ivf"]
 PROPAGATION = [PoissonLearning, KNNLabelSpreading, KNNLabelPropagation]
 
@@ -173,3 +179,51 @@ def test_7_no_sklearn_warning_at_one_label_per_class(est):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         est.fit(X, y_part)
+
+
+def _far_islands(seed=0):
+    """60 tight groups of 10 rows, far apart: a row's 10th neighbour lies in
+    another group and the self-tuning kernel gives that edge ~1e-323."""
+    rng = np.random.RandomState(seed)
+    centres = rng.uniform(-20, 20, size=(60, 2))
+    X = np.repeat(centres, 10, axis=0) + rng.normal(0, 0.05, size=(600, 2))
+    y = (X[:, 0] > 0).astype(int)
+    y_part = np.full_like(y, -1)
+    for c in (0, 1):
+        y_part[rng.choice(np.flatnonzero(y == c), 15, replace=False)] = c
+    return X, y, y_part
+
+
+def test_negligible_edges_do_not_connect():
+    X, _, _ = _far_islands()
+    W, kernel = _build_graph(
+        X, n_neighbors=10, weight="self-tuning", local_scale=7, gamma=None, symmetrize="mean",
+        algorithm="brute", algorithm_params=None, metric="euclidean", random_state=0, n_jobs=None,
+    )
+    assert W.data.min() < 1e-300  # the underflowing edges are there
+    pruned = _drop_negligible_edges(W)
+    assert pruned.data.min() > 1e-12 * np.median(W.data)
+    assert connected_components(pruned)[0] > connected_components(W)[0]
+    assert W.data.min() < 1e-300  # the input is not changed
+    joined, bridges = _join_components(X, W, kernel, must_reach=None)
+    assert connected_components(joined)[0] == 1 and len(bridges) > 0
+    assert joined.data.min() > 1e-12 * np.median(W.data)
+
+
+@pytest.mark.parametrize("solver", ["auto", "pwll", "cg"])
+def test_poisson_converges_on_far_apart_groups(solver):
+    # the PWLL weight solve ran to max_iter with a ConvergenceWarning: the
+    # ~1e-323 edges made "components" that were numerically split
+    X, y, y_part = _far_islands()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no ConvergenceWarning, no RuntimeWarning
+        model = PoissonLearning(solver=solver).fit(X, y_part)
+    assert model.n_iter_ < 1000
+    assert np.isfinite(model.label_distributions_).all()
+    assert model.score(X, y) > 0.8
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always")
+        model = PoissonLearning(solver=solver, connect_components=False).fit(X, y_part)
+    # unreached groups are reported, and nothing else (no 0/0 in the PWLL shares)
+    assert [type(w.message) for w in rec] == [UserWarning]
+    assert np.isfinite(model.label_distributions_).all()
