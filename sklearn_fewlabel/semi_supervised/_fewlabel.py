@@ -351,6 +351,11 @@ class FewLabelClassifier(SemiSupervisedClassifierMixin, BaseEstimator):
         when there was no estimate), ``"std_test_score"`` (over folds),
         ``"split{i}_test_score"``, ``"n_test"`` (held-out rows scored),
         ``"rank_test_score"``, ``"mean_fit_time"``.
+    pool_weights_ : tuple of float or None
+        Weights ``(a, b)`` of the ``"poisson_logistic"`` pool fitted on the
+        held-out labelled rows (``(1.0, 0.0)``, Poisson learning, when there
+        is no estimate), whether or not the pool was chosen; None when it is
+        not a candidate.
     selection_ : {"estimate", "one label per class"}
         How the candidate was chosen.
     transduction_ : ndarray of shape (n_samples,)
@@ -717,11 +722,17 @@ class FewLabelClassifier(SemiSupervisedClassifierMixin, BaseEstimator):
         if self.verbose:
             for c, m in zip(names, mean):
                 print(f"[{name}] {c}: labelled-only estimate {m:.4f}")
+            if any(c.startswith("poisson_logistic") for c in names):
+                a, b = self._pool_weights
+                print(f"[{name}] pool weights: Poisson {a:.3g}, logistic {b:.3g}")
             print(f"[{name}] chose {self.best_candidate_} ({self.selection_})")
 
         self.classes_ = classes
         model = self.best_estimator_
         self.transduction_ = self._predict_rows(model, X, np.arange(n))
+        self.pool_weights_ = (
+            self._pool_weights if any(c.startswith("poisson_logistic") for c in names) else None
+        )
         for attr in ("_graphs", "_connectivity", "_ks", "_X_graph", "_clusters", "_pool_weights"):
             self.__dict__.pop(attr, None)
         return self

@@ -262,7 +262,7 @@ def test_pool_weights_follow_the_informative_model():
     np.testing.assert_allclose(scores, expected, atol=2 / 60)
 
 
-def test_poisson_logistic_pool_beats_both_parts_where_the_graph_is_noisy():
+def test_poisson_logistic_pool_beats_both_parts_where_the_graph_is_noisy(capsys):
     # two classes split along feature 0, blurred by 29 noise features: the
     # kNN graph is noisy, 30 labels give a noisy plane; pooled, they are better
     rng = np.random.RandomState(0)
@@ -271,8 +271,10 @@ def test_poisson_logistic_pool_beats_both_parts_where_the_graph_is_noisy():
     X[:, 0] += 0.5 * (2 * y - 1)
     y_part = _partial(y, 15)
     clf = FewLabelClassifier(
-        candidates=["poisson_logistic", "poisson"], random_state=0
+        candidates=["poisson_logistic", "poisson"], random_state=0, verbose=True
     ).fit(X, y_part)
+    printed = capsys.readouterr().out
+    assert "pool weights: Poisson" in printed and "chose poisson_logistic_k10" in printed
     res = clf.cv_results_
     assert list(res["candidate"]) == ["poisson_logistic_k10", "poisson_k10", "poisson_k20"]
     assert res["n_test"][0] == res["n_test"][1] == 30  # the same held-out rows
@@ -280,6 +282,7 @@ def test_poisson_logistic_pool_beats_both_parts_where_the_graph_is_noisy():
     assert clf.best_candidate_ == "poisson_logistic_k10"
     model = clf.best_estimator_
     assert model.weights_[1] > 1.0  # the logistic model enters the pool
+    assert clf.pool_weights_ == model.weights_
     poisson = PoissonLearning().fit(X, y_part)
     lr = LogisticRegression(max_iter=1000).fit(X[y_part != -1], y[y_part != -1])
     assert clf.score(X, y) > max(poisson.score(X, y), lr.score(X, y)) + 0.015
@@ -296,7 +299,9 @@ def test_poisson_logistic_pool_is_poisson_learning_without_an_estimate(digits):
     y_part = _partial(y, 1)
     clf = FewLabelClassifier(candidates=["poisson_logistic"], random_state=0).fit(X, y_part)
     assert clf.selection_ == "one label per class"
-    assert clf.best_estimator_.weights_ == (1.0, 0.0)
+    assert clf.best_estimator_.weights_ == clf.pool_weights_ == (1.0, 0.0)
+    only = FewLabelClassifier(candidates=["poisson"], random_state=0).fit(X, y_part)
+    assert only.pool_weights_ is None
     assert np.isnan(clf.cv_results_["mean_test_score"]).all()
     poisson = PoissonLearning(random_state=None).fit(X, y_part)
     np.testing.assert_array_equal(clf.transduction_, poisson.transduction_)
