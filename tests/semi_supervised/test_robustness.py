@@ -18,6 +18,7 @@ from sklearn.preprocessing import StandardScaler
 
 from sklearn_fewlabel import (
     ClusterLabelDecoder,
+    FewLabelClassifier,
     KNNLabelPropagation,
     KNNLabelSpreading,
     KNNSpectralClustering,
@@ -78,6 +79,22 @@ def test_1_every_estimator_runs_on_30_percent_duplicates(Est, algorithm):
     assert np.all(np.isfinite(P)) and np.allclose(P.sum(1), 1)
     assert not model.unreached_mask_.any()
     assert np.mean(model.transduction_ == y) > 0.85  # measured 0.88-0.89
+
+
+@pytest.mark.parametrize("algorithm", BACKENDS)
+def test_1_fewlabel_runs_on_30_percent_duplicates(algorithm):
+    X, y = make_blobs(700, centers=4, random_state=0)
+    rng = np.random.RandomState(0)
+    src = rng.choice(700, 300)
+    X, y = np.round(np.vstack([X, X[src]]), 1), np.concatenate([y, y[src]])
+    y_part = np.full_like(y, -1)
+    for c in range(4):
+        y_part[np.flatnonzero(y == c)[:3]] = c
+    model = FewLabelClassifier(algorithm=algorithm, random_state=0).fit(X, y_part)
+    P = model.predict_proba(X)
+    assert np.all(np.isfinite(P)) and np.allclose(P.sum(1), 1)
+    assert np.isfinite(model.cv_results_["mean_test_score"]).all()
+    assert np.mean(model.transduction_ == y) > 0.85
 
 
 # -- 2 ---------------------------------------------------------------------
