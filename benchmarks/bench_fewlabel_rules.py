@@ -165,10 +165,11 @@ def choose(cell, allowed, rule, one_label):
 
 
 OLD_DEFAULT = ("matched_clusters", "poisson", "spreading", "pseudo_label", "logistic")
-NEW_DEFAULT = ("poisson_logistic", "matched_clusters", "poisson", "spreading", "pseudo_label",
+NEW_DEFAULT = ("matched_clusters", "poisson_logistic", "poisson", "spreading", "pseudo_label",
                "logistic")
+POOL_FIRST = ("poisson_logistic", "matched_clusters") + NEW_DEFAULT[2:]
 RULES = {
-    "new default: poisson_logistic, matched_clusters (1-SE); others if better by 3 SE": (
+    "new default: matched_clusters, poisson_logistic (1-SE); others if better by 3 SE": (
         NEW_DEFAULT, "tiered:3", "poisson"),
     "old default (5: matched_clusters, poisson, spreading, pseudo_label, logistic), 1-SE": (
         OLD_DEFAULT, "1se", "poisson"),
@@ -187,7 +188,7 @@ RULES = {
         ("matched_clusters", "poisson_logistic", "poisson", "spreading", "pseudo_label",
          "logistic"), f"tiered:{w}", "poisson") for w in (1, 1.5, 2, 3)},
     **{f"poisson_logistic, matched_clusters; others if better by {w} SE": (
-        NEW_DEFAULT, f"tiered:{w}", "poisson") for w in (1, 2)},
+        POOL_FIRST, f"tiered:{w}", "poisson") for w in (1, 2, 3)},
     **{f"{a}, {b} by argmax; others if better by 3 SE": (
         (a, b, "poisson", "spreading", "pseudo_label", "logistic"), "tiered:3:0", "poisson")
        for a, b in (("matched_clusters", "poisson_logistic"),
