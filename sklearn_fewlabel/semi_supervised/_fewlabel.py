@@ -580,7 +580,8 @@ class FewLabelClassifier(SemiSupervisedClassifierMixin, BaseEstimator):
                 held_out[c].append(_log_proba(self._proba_rows(fitted[c], X, held)))
             if pool:
                 times[pool].append(time.perf_counter() - t)
-        self._pool_weights = (1.0, 0.0)  # no estimate: the graph model alone
+        # no estimate: the graph model alone; None: the pool is not a candidate
+        self._pool_weights = (1.0, 0.0) if pool else None
         if pool and fold_list.shape[0]:  # _fold_ids makes 0 or >= 2 folds
             classes = np.unique(y[labeled])
             self._pool_weights, scores[pool], n_test[pool] = self._cross_fit_pool(
@@ -627,12 +628,12 @@ class FewLabelClassifier(SemiSupervisedClassifierMixin, BaseEstimator):
         better by more than ``_CHALLENGER_SE`` standard errors.
         """
         primary = [i for i, c in enumerate(names) if c.split("_k")[0] in _PRIMARY]
-        pool = primary or list(range(len(names)))
-        top = mean[pool].max()
-        n_held = n_test[names[pool[int(np.argmax(mean[pool]))]]]
+        group = primary or list(range(len(names)))
+        top = mean[group].max()
+        n_held = n_test[names[group[int(np.argmax(mean[group]))]]]
         se = np.sqrt(top * (1 - top) / max(n_held, 1))
-        best = next(i for i in pool if mean[i] >= top - se - 1e-12)
-        others = [i for i in range(len(names)) if i not in pool]
+        best = next(i for i in group if mean[i] >= top - se - 1e-12)
+        others = [i for i in range(len(names)) if i not in group]
         if others:
             challenger = others[int(np.argmax(mean[others]))]
             if mean[challenger] > mean[best] + _CHALLENGER_SE * se + 1e-12:
@@ -726,7 +727,7 @@ class FewLabelClassifier(SemiSupervisedClassifierMixin, BaseEstimator):
         if self.verbose:
             for c, m in zip(names, mean):
                 print(f"[{name}] {c}: labelled-only estimate {m:.4f}")
-            if any(c.startswith("poisson_logistic") for c in names):
+            if self._pool_weights is not None:
                 a, b = self._pool_weights
                 print(f"[{name}] pool weights: Poisson {a:.3g}, logistic {b:.3g}")
             print(f"[{name}] chose {self.best_candidate_} ({self.selection_})")
@@ -734,9 +735,7 @@ class FewLabelClassifier(SemiSupervisedClassifierMixin, BaseEstimator):
         self.classes_ = classes
         model = self.best_estimator_
         self.transduction_ = self._predict_rows(model, X, np.arange(n))
-        self.pool_weights_ = (
-            self._pool_weights if any(c.startswith("poisson_logistic") for c in names) else None
-        )
+        self.pool_weights_ = self._pool_weights
         for attr in ("_graphs", "_connectivity", "_ks", "_X_graph", "_clusters", "_pool_weights"):
             self.__dict__.pop(attr, None)
         return self
