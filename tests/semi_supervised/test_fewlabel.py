@@ -61,7 +61,7 @@ def test_fold_ids_keep_a_label_of_every_class_in_every_fold():
 def test_estimate_uses_labelled_rows_only_and_results_are_inspectable(digits):
     X, y = digits
     y_part = _partial(y, 5)
-    clf = FewLabelClassifier(random_state=0).fit(X, y_part)
+    clf = FewLabelClassifier(random_state=0, prune=False).fit(X, y_part)
     res = clf.cv_results_
     names = list(res["candidate"])
     assert names == [
@@ -83,11 +83,67 @@ def test_estimate_uses_labelled_rows_only_and_results_are_inspectable(digits):
     assert {f"split{i}_test_score" for i in range(5)} <= set(res)
     # changing the labels of unlabelled rows (their truth) cannot change the choice
     y_other = y_part.copy()
-    clf2 = FewLabelClassifier(random_state=0).fit(X, y_other)
+    clf2 = FewLabelClassifier(random_state=0, prune=False).fit(X, y_other)
     np.testing.assert_array_equal(clf2.cv_results_["mean_test_score"], res["mean_test_score"])
     assert clf.score(X, y) > 0.88
     assert clf.predict_proba(X[:5]).shape == (5, 10)
     np.testing.assert_array_equal(clf.predict(X[:20]), clf.best_estimator_.predict(X[:20]))
+
+
+def _islands(seed=0):
+    """Two classes split by a plane, each made of many tiny far-apart islands."""
+    rng = np.random.RandomState(seed)
+    centres = rng.uniform(-20, 20, size=(60, 2))
+    X = np.repeat(centres, 10, axis=0) + rng.normal(0, 0.05, size=(600, 2))
+    return X, (X[:, 0] > 0).astype(int)
+
+
+@pytest.mark.parametrize("case", ["digits3", "digits5", "moons", "islands"])
+def test_pruning_changes_the_cost_not_the_choice(digits, case):
+    if case.startswith("digits"):
+        X, y = digits
+        y_part = _partial(y, int(case[-1]), seed=1)
+    elif case == "moons":
+        X, y = make_moons(400, noise=0.15, random_state=0)
+        y_part = _partial(y, 6)
+    else:
+        X, y = _islands()
+        y_part = _partial(y, 15)
+    full = FewLabelClassifier(random_state=0, prune=False).fit(X, y_part)
+    fast = FewLabelClassifier(random_state=0).fit(X, y_part)
+    assert fast.best_candidate_ == full.best_candidate_
+    np.testing.assert_array_equal(fast.predict(X), full.predict(X))
+    r, rf = fast.cv_results_, full.cv_results_
+    pruned = r["pruned"]
+    assert not rf["pruned"].any()
+    # estimates that ran are the full ones; pruned ones are NaN
+    np.testing.assert_array_equal(r["mean_test_score"][~pruned], rf["mean_test_score"][~pruned])
+    assert np.isnan(r["mean_test_score"][pruned]).all()
+    assert np.isnan(r["std_test_score"][pruned]).all()
+    names = list(r["candidate"])
+    primary = [i for i, c in enumerate(names) if c.startswith(("matched", "poisson_logistic"))]
+    assert not pruned[primary].any()
+    # a pruned candidate could not have been chosen: its full estimate stays
+    # within three standard errors of the primary choice
+    mean = rf["mean_test_score"]
+    top = mean[primary].max()
+    se = np.sqrt(top * (1 - top) / rf["n_test"][primary[int(np.argmax(mean[primary]))]])
+    choice = next(i for i in primary if mean[i] >= top - se - 1e-12)
+    assert np.all(mean[pruned] <= mean[choice] + 3 * se + 1e-12)
+    # and stopping saved fits: fewer fold scores for the pruned candidates
+    for i in np.flatnonzero(pruned):
+        run = sum(not np.isnan(r[f"split{j}_test_score"][i]) for j in range(5))
+        assert run < 5
+    if case == "digits3":  # primary estimates of ~0.9 with 30 held-out rows: all pruned
+        assert pruned.sum() >= 3
+
+
+def test_pruning_is_off_without_a_primary_candidate(digits):
+    X, y = digits
+    clf = FewLabelClassifier(candidates=["poisson", "spreading"], random_state=0)
+    clf.fit(X, _partial(y, 3))
+    assert not clf.cv_results_["pruned"].any()
+    assert not np.isnan(clf.cv_results_["mean_test_score"]).any()
 
 
 def test_one_label_per_class_takes_poisson_by_rule(digits):
@@ -103,10 +159,7 @@ def test_falls_back_to_logistic_when_the_graph_does_not_help():
     # two classes separated by a plane, but each class is made of many tiny
     # far-apart islands: the kNN graph only links rows of one island, so the
     # labels cannot travel; logistic regression finds the plane
-    rng = np.random.RandomState(0)
-    centres = rng.uniform(-20, 20, size=(60, 2))
-    X = np.repeat(centres, 10, axis=0) + rng.normal(0, 0.05, size=(600, 2))
-    y = (X[:, 0] > 0).astype(int)
+    X, y = _islands()
     y_part = _partial(y, 15)
     clf = FewLabelClassifier(candidates=["poisson", "logistic"], random_state=0).fit(X, y_part)
     assert clf.best_candidate_ == "logistic"
