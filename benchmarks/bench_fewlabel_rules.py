@@ -45,7 +45,8 @@ PROBA = Path(os.environ.get("FEWLABEL_RULES_PROBA", "/tmp/fewlabel_rules_proba")
 def run_cell(name, Xtr, ytr, per, seed, cv=5):
     X = StandardScaler().fit_transform(Xtr)
     y_part = per_class_labels(ytr, per, np.random.RandomState(2000 + seed))
-    clf = FewLabelClassifier(random_state=seed, candidates=list(CANDIDATES), cv=cv)
+    # every candidate estimated on every fold (no pruning): the rules are replayed from them
+    clf = FewLabelClassifier(random_state=seed, candidates=list(CANDIDATES), cv=cv, prune=False)
     labeled = y_part != -1
     classes = np.unique(y_part[labeled])
     ks = [10, 20]
@@ -60,7 +61,7 @@ def run_cell(name, Xtr, ytr, per, seed, cv=5):
         clf._prepare_graphs(X, ks, names, seed, classes.shape[0])
         if clf._clusters is None:  # as in fit: no clear gap at n_classes, no candidate
             names = [c for c in names if not c.startswith("matched_clusters")]
-        scores, n_test, times, _ = clf._cross_validate(X, y_part, labeled, names, rng, seed)
+        scores, n_test, times, _, _ = clf._cross_validate(X, y_part, labeled, names, rng, seed)
         out["pool_weights"] = list(clf._pool_weights)
         fitted = {}
         # the pool and matched_clusters reuse Poisson / logistic fitted on the same labels

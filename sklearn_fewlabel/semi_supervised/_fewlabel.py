@@ -336,10 +336,12 @@ class FewLabelClassifier(SemiSupervisedClassifierMixin, BaseEstimator):
         folds would not beat the primary choice by three standard errors. The
         choice is exactly the one of the full estimate (its pruned entries of
         ``cv_results_`` are NaN); only the cost changes. On MNIST (60k rows,
-        100 labels) the primary estimates of 99% leave no room for a lead of
-        three standard errors, so no challenger is fitted: 21 CPU-s instead
-        of 52 (``benchmarks/bench_fewlabel_mnist.py``). ``False`` estimates
-        every candidate on every fold.
+        100 labels, 3 draws) the primary estimates of 99-100% leave no room
+        for such a lead, so the other candidates stop after at most their
+        first error: 21-30 CPU-s per fit instead of 52-55, 3.1-4.8 times the
+        most expensive candidate fitted alone instead of 7.6-8.7
+        (``benchmarks/bench_fewlabel_mnist.py``). ``False`` estimates every
+        candidate on every fold.
     verbose : bool, default=False
         Print each candidate's estimate.
 
