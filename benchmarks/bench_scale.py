@@ -26,8 +26,17 @@ fresh process on all ``n`` rows with ``mask_labels(y[:60000], labels, random_sta
 labelled rows are original images, so the 60k fit uses the same labels) and scored on the MNIST
 test set; reported: wall and CPU time, peak resident memory above the loaded features, the
 backend ``algorithm_`` chose, and the same fit on the 60,000 originals.
+``--method spreading`` fits ``KNNLabelSpreading()`` instead; ``--new-rows 100000`` also times
+``predict`` on that many new deformations (seeds the set does not use) and scores them.
 Writes ``results/scale_million.json``. ``purity`` (after ``million``): the share of each row's 10
 graph neighbours with its label, originals vs generated rows (``results/scale_million_purity.json``).
+
+``backends [--n 1000000] [--sizes ...] [--variants ivf32,nnd30]``: where ``algorithm="auto"``
+should hand over from the IVF index to pynndescent: the 10-neighbour self-search of the first
+rows of the ``million`` set, 1 thread, each in a fresh process (pynndescent's numba compilation
+included), the IVF index with 32 or 16 probed cells and pynndescent with 15 (its default) or 30
+index neighbours; CPU time, peak memory above the data, recall against exact search on 2,000
+sampled rows. Writes ``results/scale_backends.json``.
 
 ``amg [--n 1000000] [--sizes 60000,300000,1000000] [--families ...] [--preconditioners ...]``:
 the Poisson solve with the Jacobi and the
@@ -258,9 +267,33 @@ def make_million(n, path, chunk=50000):
     return time.time() - t
 
 
-def _million_fit(path, n_rows, labels, threads):
-    """In a fresh process: PoissonLearning() on the first ``n_rows`` rows; prints a JSON row."""
-    from sklearn_fewlabel import mask_labels
+def make_new_rows(n_new, path, chunk=50000):
+    """Features of ``n_new`` further deformations of the MNIST training images (deformation
+    seeds the ``million`` set does not use), for timing ``predict`` on new rows."""
+    from sklearn.decomposition import PCA
+    from sklearn.pipeline import make_pipeline
+
+    from sklearn_fewlabel import load_mnist
+    from sklearn_fewlabel.feature_extraction import DeskewImages, GradientHistogramFeatures
+
+    X, y = load_mnist(subset="train")
+    X = X.astype(np.float32)
+    hog = make_pipeline(DeskewImages(), GradientHistogramFeatures())
+    pca = PCA(100, random_state=0).fit(hog.fit_transform(X))  # as in make_million
+    rng = np.random.RandomState(1)
+    Z, Y = np.empty((n_new, 100), dtype=np.float32), np.empty(n_new, dtype=np.int64)
+    for s in range(0, n_new, chunk):
+        rows = rng.randint(0, X.shape[0], min(chunk, n_new - s))
+        Z[s : s + len(rows)] = pca.transform(hog.transform(_deform(X[rows], seed=10**7 + s)))
+        Y[s : s + len(rows)] = y[rows]
+    np.savez(path, Z=Z, y=Y)
+
+
+def _million_fit(path, n_rows, labels, threads, method="poisson", new_path=None):
+    """In a fresh process: ``PoissonLearning()`` or ``KNNLabelSpreading()`` (defaults) on the
+    first ``n_rows`` rows, then ``predict`` of the MNIST test set and (``new_path``) of new
+    deformed rows; prints a JSON row."""
+    from sklearn_fewlabel import KNNLabelSpreading, mask_labels
 
     torch.set_num_threads(threads)
     d = np.load(path)
@@ -268,10 +301,11 @@ def _million_fit(path, n_rows, labels, threads):
     y_part = np.full(n_rows, -1)
     y_part[:60000] = mask_labels(y[:60000], labels, random_state=0)
     base = _vm_hwm_mb()
+    est = (PoissonLearning if method == "poisson" else KNNLabelSpreading)(random_state=0)
     t, c = time.perf_counter(), time.process_time()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        m = PoissonLearning(random_state=0).fit(Z, y_part)
+        m = est.fit(Z, y_part)
     fit_wall, fit_cpu = time.perf_counter() - t, time.process_time() - c
     unl = y_part == -1
     train = {"train_acc_originals": round(100 * float(np.mean(
@@ -281,28 +315,45 @@ def _million_fit(path, n_rows, labels, threads):
             m.transduction_[60000:] == y[60000:])), 2)
     t = time.perf_counter()
     acc = float(np.mean(m.predict(Zt) == yt))
-    print(json.dumps({"rows": n_rows, "labels": labels, "threads": threads,
+    predict_10k = time.perf_counter() - t
+    if new_path is not None:
+        dn = np.load(new_path)
+        t, c = time.perf_counter(), time.process_time()
+        pred = m.predict(dn["Z"])
+        train.update({"predict_new_rows": int(dn["Z"].shape[0]),
+                      "predict_new_wall_s": round(time.perf_counter() - t, 1),
+                      "predict_new_cpu_s": round(time.process_time() - c, 1),
+                      "new_rows_acc": round(100 * float(np.mean(pred == dn["y"])), 2)})
+    print(json.dumps({"rows": n_rows, "method": method, "labels": labels, "threads": threads,
                       "algorithm_": m.algorithm_, "solver_": getattr(m, "solver_", None),
                       "fit_wall_s": round(fit_wall, 1), "fit_cpu_s": round(fit_cpu, 1),
-                      "predict_10k_s": round(time.perf_counter() - t, 1),
+                      "predict_10k_s": round(predict_10k, 1),
                       "peak_mb_above_features": round(_vm_hwm_mb() - base),
                       "n_iter_": int(getattr(m, "n_iter_", -1)),
                       "warnings": sorted({str(w.message)[:120] for w in caught}),
                       **train, "test_acc": round(100 * acc, 2)}))
 
 
-def part_million(n, labels, threads, sizes=None):
+def part_million(n, labels, threads, sizes=None, method="poisson", n_new=0):
     import subprocess
 
-    path = Path(os.environ.get("TMPDIR", "/tmp")) / f"sklearn_fewlabel_mnist_like_{n}.npz"
-    out = {"n": n}
+    tmp = Path(os.environ.get("TMPDIR", "/tmp"))
+    path = tmp / f"sklearn_fewlabel_mnist_like_{n}.npz"
+    out = {"n": n, "method": method}
     if not path.exists():
         out["features_wall_s"] = round(make_million(n, path), 1)
+    extra = []
+    if n_new:
+        new_path = tmp / f"sklearn_fewlabel_mnist_like_new_{n_new}.npz"
+        if not new_path.exists():
+            make_new_rows(n_new, new_path)
+        extra = ["--new-path", str(new_path)]
     rows = []
     for n_rows in sizes or (60000, n):
         r = subprocess.run([sys.executable, __file__, "_million_fit", "--n", str(n_rows),
                             "--labels", str(labels), "--threads", str(threads),
-                            "--path", str(path)], capture_output=True, text=True)
+                            "--method", method, "--path", str(path), *extra],
+                           capture_output=True, text=True)
         if r.returncode:
             rows.append({"rows": n_rows, "error": r.stderr[-1500:]})
         else:
@@ -314,6 +365,57 @@ def part_million(n, labels, threads, sizes=None):
     prev.append(out)
     res_path.write_text(json.dumps(prev, indent=1))
     return out
+
+
+BACKENDS = {"ivf32": ("ivf", {"n_probe": AUTO_IVF_N_PROBE}), "ivf16": ("ivf", {"n_probe": 16}),
+            "nnd15": ("pynndescent", None), "nnd30": ("pynndescent", {"n_neighbors": 30})}
+
+
+def _backend_run(path, n_rows, variant):
+    """In a fresh process (pynndescent's numba compilation included, as a user's first fit
+    pays it): the 10-neighbour self-search of the first ``n_rows`` rows of the ``million`` set,
+    1 thread; recall against exact search on 2,000 sampled rows; prints a JSON row."""
+    os.environ["NUMBA_NUM_THREADS"] = "1"
+    torch.set_num_threads(1)
+    algorithm, params = BACKENDS[variant]
+    Z = np.ascontiguousarray(np.load(path)["Z"][:n_rows])
+    base = _vm_hwm_mb()
+    t, c = time.perf_counter(), time.process_time()
+    index = _KNNIndex(algorithm, algorithm_params=params, random_state=0, n_jobs=1).fit(Z, 10)
+    _, ind = index.kneighbors(None, 10)
+    wall, cpu = time.perf_counter() - t, time.process_time() - c
+    peak = _vm_hwm_mb() - base
+    q = np.random.RandomState(0).choice(n_rows, 2000, replace=False)
+    Zt = torch.from_numpy(Z)
+    d2 = torch.cdist(Zt[q], Zt) ** 2
+    d2[torch.arange(q.shape[0]), torch.from_numpy(q)] = float("inf")
+    true = torch.topk(d2, 10, largest=False).indices.numpy()
+    recall = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(ind[q], true)])
+    print(json.dumps({"rows": n_rows, "variant": variant, "wall_s": round(wall, 1),
+                      "cpu_s": round(cpu, 1), "peak_mb_above_data": round(peak),
+                      "recall_at_10": round(float(recall), 4)}))
+
+
+def part_backends(n, sizes, variants):
+    """Where ``algorithm="auto"`` should hand over from the IVF index to pynndescent."""
+    import subprocess
+
+    path = Path(os.environ.get("TMPDIR", "/tmp")) / f"sklearn_fewlabel_mnist_like_{n}.npz"
+    if not path.exists():
+        make_million(n, path)
+    res_path = RESULTS / "scale_backends.json"
+    rows = json.loads(res_path.read_text()) if res_path.exists() else []
+    for m in sizes:
+        for v in variants:
+            r = subprocess.run([sys.executable, __file__, "_backend_run", "--n", str(m),
+                                "--variant", v, "--path", str(path)],
+                               capture_output=True, text=True)
+            row = (json.loads(r.stdout.strip().splitlines()[-1]) if not r.returncode
+                   else {"rows": m, "variant": v, "error": r.stderr[-1500:]})
+            rows = [x for x in rows if (x["rows"], x["variant"]) != (m, v)] + [row]
+            print(row, flush=True)
+            res_path.write_text(json.dumps(rows, indent=1))
+    return rows
 
 
 def part_purity(n=1000000, sizes=(60000, 300000)):
@@ -463,7 +565,15 @@ def part_amg(n=1000000, sizes=(60000, 300000, 1000000), labels=10, threads=1,
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("part", choices=("auto", "memory", "million", "purity", "dask", "amg",
-                                     "_memory_run", "_million_fit"))
+                                     "backends", "_memory_run", "_million_fit", "_backend_run"))
+    p.add_argument("--variants", default="ivf32,nnd30",
+                   help=f"backends: neighbour searches to time, of {sorted(BACKENDS)}")
+    p.add_argument("--variant", default=None)
+    p.add_argument("--method", choices=("poisson", "spreading"), default="poisson",
+                   help="million: the estimator fitted")
+    p.add_argument("--new-rows", type=int, default=0,
+                   help="million: also predict this many new deformed rows")
+    p.add_argument("--new-path", default=None)
     p.add_argument("--labels", type=int, default=10)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--path", default=None)
@@ -479,8 +589,16 @@ def main(argv=None):
             args.cap = 1 << 62  # effectively unbounded: one block, as before the cap
         _memory_run(args.cap, args.n)
         return
+    if args.part == "_backend_run":
+        _backend_run(args.path, args.n, args.variant)
+        return
+    if args.part == "backends":
+        sizes = ([int(v) for v in args.sizes.split(",")] if args.sizes
+                 else (100000, 300000, 600000, args.n))
+        part_backends(args.n, sizes, args.variants.split(","))
+        return
     if args.part == "_million_fit":
-        _million_fit(args.path, args.n, args.labels, args.threads)
+        _million_fit(args.path, args.n, args.labels, args.threads, args.method, args.new_path)
         return
     if args.part == "dask":
         part_dask(args.n)
@@ -496,7 +614,7 @@ def main(argv=None):
         return
     if args.part == "million":
         sizes = [int(v) for v in args.sizes.split(",")] if args.sizes else None
-        part_million(args.n, args.labels, args.threads, sizes)
+        part_million(args.n, args.labels, args.threads, sizes, args.method, args.new_rows)
         return
     if args.part == "memory":
         part_memory(args.n)

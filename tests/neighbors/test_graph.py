@@ -212,6 +212,8 @@ def test_auto_is_exact_below_the_threshold_and_ivf_above(digits, monkeypatch):
     assert _graph.AUTO_IVF_MIN_ROWS == 20000
     assert _graph._resolve_algorithm("auto", np.zeros((19999, 2)), "euclidean") == "brute"
     assert _graph._resolve_algorithm("auto", np.zeros((20000, 2)), "euclidean") == "ivf"
+    # never pynndescent, even where it is installed (see the module docstring)
+    assert _graph._resolve_algorithm("auto", np.zeros((2_000_000, 1)), "euclidean") == "ivf"
     assert _graph._resolve_algorithm("auto", sp.csr_matrix((20000, 2)), "euclidean") == "sklearn"
     assert _graph._resolve_algorithm("auto", np.zeros((20000, 2)), "manhattan") == "sklearn"
     assert PoissonLearning().fit(X, y_part).algorithm_ == "brute"
