@@ -232,8 +232,13 @@ def _deform(X, seed):
     return out.reshape(n, 784).clamp_(0, 1).numpy()
 
 
-def make_million(n, path, chunk=50000):
-    """Features of ``n`` MNIST-like images (see the module docstring), saved to ``path``."""
+def _million_path(n):
+    return Path(os.environ.get("TMPDIR", "/tmp")) / f"sklearn_fewlabel_mnist_like_{n}.npz"
+
+
+def _demo_features():
+    """The MNIST training images and the demo's feature maps fitted on them: deskew + gradient
+    histograms (``hog``) and PCA-100 (``pca``)."""
     from sklearn.decomposition import PCA
     from sklearn.pipeline import make_pipeline
 
@@ -241,10 +246,19 @@ def make_million(n, path, chunk=50000):
     from sklearn_fewlabel.feature_extraction import DeskewImages, GradientHistogramFeatures
 
     X, y = load_mnist(subset="train")
-    Xt, yt = load_mnist(subset="test")
-    X, Xt = X.astype(np.float32), Xt.astype(np.float32)
+    X = X.astype(np.float32)
     hog = make_pipeline(DeskewImages(), GradientHistogramFeatures())
     pca = PCA(100, random_state=0).fit(hog.fit_transform(X))
+    return X, y, hog, pca
+
+
+def make_million(n, path, chunk=50000):
+    """Features of ``n`` MNIST-like images (see the module docstring), saved to ``path``."""
+    from sklearn_fewlabel import load_mnist
+
+    X, y, hog, pca = _demo_features()
+    Xt, yt = load_mnist(subset="test")
+    Xt = Xt.astype(np.float32)
     Z = np.empty((n, 100), dtype=np.float32)
     Y = np.empty(n, dtype=np.int64)
     rng = np.random.RandomState(0)
@@ -270,16 +284,7 @@ def make_million(n, path, chunk=50000):
 def make_new_rows(n_new, path, chunk=50000):
     """Features of ``n_new`` further deformations of the MNIST training images (deformation
     seeds the ``million`` set does not use), for timing ``predict`` on new rows."""
-    from sklearn.decomposition import PCA
-    from sklearn.pipeline import make_pipeline
-
-    from sklearn_fewlabel import load_mnist
-    from sklearn_fewlabel.feature_extraction import DeskewImages, GradientHistogramFeatures
-
-    X, y = load_mnist(subset="train")
-    X = X.astype(np.float32)
-    hog = make_pipeline(DeskewImages(), GradientHistogramFeatures())
-    pca = PCA(100, random_state=0).fit(hog.fit_transform(X))  # as in make_million
+    X, y, hog, pca = _demo_features()  # as in make_million
     rng = np.random.RandomState(1)
     Z, Y = np.empty((n_new, 100), dtype=np.float32), np.empty(n_new, dtype=np.int64)
     for s in range(0, n_new, chunk):
@@ -337,14 +342,13 @@ def _million_fit(path, n_rows, labels, threads, method="poisson", new_path=None)
 def part_million(n, labels, threads, sizes=None, method="poisson", n_new=0):
     import subprocess
 
-    tmp = Path(os.environ.get("TMPDIR", "/tmp"))
-    path = tmp / f"sklearn_fewlabel_mnist_like_{n}.npz"
+    path = _million_path(n)
     out = {"n": n, "method": method}
     if not path.exists():
         out["features_wall_s"] = round(make_million(n, path), 1)
     extra = []
     if n_new:
-        new_path = tmp / f"sklearn_fewlabel_mnist_like_new_{n_new}.npz"
+        new_path = path.with_name(f"sklearn_fewlabel_mnist_like_new_{n_new}.npz")
         if not new_path.exists():
             make_new_rows(n_new, new_path)
         extra = ["--new-path", str(new_path)]
@@ -400,7 +404,7 @@ def part_backends(n, sizes, variants):
     """Where ``algorithm="auto"`` should hand over from the IVF index to pynndescent."""
     import subprocess
 
-    path = Path(os.environ.get("TMPDIR", "/tmp")) / f"sklearn_fewlabel_mnist_like_{n}.npz"
+    path = _million_path(n)
     if not path.exists():
         make_million(n, path)
     res_path = RESULTS / "scale_backends.json"
@@ -422,7 +426,7 @@ def part_purity(n=1000000, sizes=(60000, 300000)):
     """Share of each row's 10 graph neighbours (``algorithm="auto"``) with its label, originals
     vs generated rows of the ``million`` set (made by ``million`` first)."""
     torch.set_num_threads(1)
-    path = Path(os.environ.get("TMPDIR", "/tmp")) / f"sklearn_fewlabel_mnist_like_{n}.npz"
+    path = _million_path(n)
     d = np.load(path)
     rows = []
     for m in sizes:
@@ -517,7 +521,7 @@ def part_amg(n=1000000, sizes=(60000, 300000, 1000000), labels=10, threads=1,
     from sklearn_fewlabel.utils import check_partially_labeled
 
     torch.set_num_threads(threads)
-    path = Path(os.environ.get("TMPDIR", "/tmp")) / f"sklearn_fewlabel_mnist_like_{n}.npz"
+    path = _million_path(n)
     d = np.load(path)
     Zall, yall, Zt, yt = d["Z"], d["y"], d["Zt"], d["yt"]
     y_lab = mask_labels(yall[:60000], labels, random_state=0)

@@ -51,7 +51,7 @@ Neighbour search backends (``algorithm``):
     (recall 0.998-0.999, 0.44-1.59 GB): the IVF search grows as ``n ** 1.5``
     and the two cross near 665,000 rows. But at 1,000,000 rows the first
     ``predict`` of new rows then costs pynndescent's search-graph preparation
-    (63 s for 10,000 rows, against 2.4 s with the IVF index), so a
+    (63 s for 10,000 rows, against 2.1 s with the IVF index), so a
     ``PoissonLearning`` fit plus one prediction took longer with it (204 s
     against 185 s wall, 2 threads), and it needs three times the memory.
     Pass ``algorithm="pynndescent"`` for large transductive fits.
