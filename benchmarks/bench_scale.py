@@ -102,6 +102,12 @@ VARIANTS = {"exact": ("brute", None), "ivf": ("ivf", None),
             "ivf32": ("ivf", {"n_probe": AUTO_IVF_N_PROBE})}
 
 
+def _recall(found, exact):
+    """Mean share of each row's exact neighbours that ``found`` holds (4 decimals)."""
+    return round(float(np.mean([len(np.intersect1d(a, b)) / b.shape[0]
+                                for a, b in zip(found, exact)])), 4)
+
+
 def search(X, variant, k=10):
     algorithm, params = VARIANTS[variant]
     best = None
@@ -131,9 +137,7 @@ def part_auto():
                 row[f"{v}_s"] = round(row[f"{v}_s"], 3)
                 if v != "exact":
                     row[f"{v}_speedup"] = round(row["exact_s"] / row[f"{v}_s"], 2)
-                    row[f"{v}_recall10"] = round(float(np.mean(
-                        [len(np.intersect1d(a, b)) / a.shape[0]
-                         for a, b in zip(found["exact"], found[v])])), 4)
+                    row[f"{v}_recall10"] = _recall(found[v], found["exact"])
             for v, (alg, params) in VARIANTS.items():
                 row[f"acc_{v}"] = []
                 for s in range(3):
@@ -411,10 +415,10 @@ def _backend_run(path, n_rows, variant):
     d2 = torch.cdist(Zt[q], Zt) ** 2
     d2[torch.arange(q.shape[0]), torch.from_numpy(q)] = float("inf")
     true = torch.topk(d2, 10, largest=False).indices.numpy()
-    recall = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(ind[q], true)])
+    recall = _recall(ind[q], true)
     print(json.dumps({"rows": n_rows, "variant": variant, "wall_s": round(wall, 1),
                       "cpu_s": round(cpu, 1), "peak_mb_above_data": round(peak),
-                      "recall_at_10": round(float(recall), 4)}))
+                      "recall_at_10": recall}))
 
 
 def part_backends(n, sizes, variants):

@@ -187,6 +187,11 @@ class _LogLinearPool:
         )
 
 
+#: Candidates that label the training rows by solving on the graph: their
+#: held-out rows are read from the transductive solution, not predicted.
+_TRANSDUCTIVE = (*_GRAPH_CANDIDATES.values(), _LogLinearPool)
+
+
 def _hide_labels(y, labeled, held):
     """``y`` with the rows ``held`` set to ``-1``, the matching labelled mask and
     the classes still labelled (for fold estimates; ``y`` is not changed)."""
@@ -523,7 +528,7 @@ class FewLabelClassifier(SemiSupervisedClassifierMixin, BaseEstimator):
 
     @staticmethod
     def _predict_rows(model, X, rows):
-        if isinstance(model, (*_GRAPH_CANDIDATES.values(), _LogLinearPool)):
+        if isinstance(model, _TRANSDUCTIVE):
             # transductive: the hidden rows are nodes of the graph it solved on
             return model.transduction_[rows]
         return model.predict(X[rows])
@@ -666,7 +671,7 @@ class FewLabelClassifier(SemiSupervisedClassifierMixin, BaseEstimator):
 
     @staticmethod
     def _proba_rows(model, X, rows):
-        if isinstance(model, (*_GRAPH_CANDIDATES.values(), _LogLinearPool)):
+        if isinstance(model, _TRANSDUCTIVE):
             return model.label_distributions_[rows]
         return model.predict_proba(X[rows])
 
