@@ -80,13 +80,15 @@ AUTO_IVF_N_PROBE = 32
 WEIGHTS = ("self-tuning", "gaussian", "connectivity")
 
 _CHUNK_BYTES = 1 << 23  # work blocks of 8 MB (brute force: 4x that)
-# IVF candidate buffers (distance + index per query, probed cell and candidate)
-# are filled for blocks of queries of at most this size: memory stays bounded
-# at any n (one block up to ~50,000 rows with 32 cells and 20 neighbours). On
-# 210,000 rows the search's peak memory above the data fell from 1,457 MB
-# (one block) to 330 MB at no cost in time; 64 MB blocks gave 121 MB but took
-# 18% longer (benchmarks/bench_scale.py memory).
+# The IVF search runs over blocks of queries whose per-query buffers (probed
+# cells, best candidates so far) fit this size, so memory stays bounded at any
+# n. (Before the bounded scan each query kept k + 1 candidates per probed cell:
+# on 210,000 rows one block peaked 1,457 MB above the data, 256 MB blocks
+# 330 MB at no cost in time; benchmarks/bench_scale.py memory.)
 _IVF_BUFFER_BYTES = 1 << 28
+# IVF candidates below the running bound that wait to be folded into the
+# per-query best lists (distance + index + query: 16 bytes each).
+_IVF_PENDING = 1 << 22
 
 
 def _progress(iterable, enabled, desc, total=None):
@@ -269,6 +271,7 @@ class _KNNIndex:
         self._centers = C
         self._cell_order = order
         self._cell_offsets = offsets
+        self._norms = (X * X).sum(1)
 
     @staticmethod
     def _assign(X, C):
@@ -328,7 +331,7 @@ class _KNNIndex:
         ``_IVF_BUFFER_BYTES``; the same result as one block."""
         n_probe = min(self.n_probe, self._centers.shape[0])
         kb = k + 1 if self_query else k
-        block = max(1, _IVF_BUFFER_BYTES // (n_probe * kb * 8 + n_probe * 16))
+        block = max(1, _IVF_BUFFER_BYTES // (n_probe * 16 + kb * 8))
         n = Xq.shape[0]
         if n <= block:
             return self._ivf_block(Xq, Xb, k, self_query, 0)
@@ -355,75 +358,99 @@ class _KNNIndex:
             v, j = _kmin_unsorted(d2c, n_probe)
             probes[s : s + step] = torch.gather(j, 1, torch.argsort(v, dim=1))
         qn = (Xq * Xq).sum(1)
-        kb = k + 1 if self_query else k  # per cell, one spare for the row itself
-        Dp = torch.full((n, n_probe, kb), float("inf"), dtype=torch.float32)
-        Ip = torch.full((n, n_probe, kb), -1, dtype=torch.int32)
-        Dp_flat, Ip_flat = Dp.view(n * n_probe, kb), Ip.view(n * n_probe, kb)
-        order, off = self._cell_order, self._cell_offsets
+        kb = k + 1 if self_query else k  # one spare for the row itself
+        # the kb best candidates found so far per query (squared distances)
+        Dp = torch.full((n, kb), float("inf"), dtype=torch.float32)
+        Ip = torch.full((n, kb), -1, dtype=torch.int32)
+        Dn, In, qn_np = Dp.numpy(), Ip.numpy(), qn.numpy()
+        order, off = self._cell_order, self._cell_offsets.tolist()
+        nb = self._norms
 
-        def scan(pair_ids, thresh=None, desc="knn_graph (ivf)"):
-            """Search the (query, slot) pairs ``pair_ids`` cell by cell.
+        def visits(slot_lo, slot_hi):
+            """(cell, query rows) of the probes ``slot_lo:slot_hi``, by cell."""
+            cells = probes[:, slot_lo:slot_hi].reshape(-1).numpy()
+            srt = np.argsort(cells, kind="stable")
+            qs = srt // (slot_hi - slot_lo)
+            bounds = np.searchsorted(cells[srt], np.arange(C.shape[0] + 1)).tolist()
+            return [(c, torch.from_numpy(qs[bounds[c] : bounds[c + 1]]))
+                    for c in range(C.shape[0]) if bounds[c + 1] > bounds[c]]
 
-            With ``thresh`` (an upper bound on each query's k-th squared
-            distance), visits with no member below it are skipped before the
-            selection, which cannot change the result.
-            """
-            cells = probes.view(-1)[pair_ids]
-            srt = torch.argsort(cells, stable=True)
-            pair_ids, cells = pair_ids[srt], cells[srt]
-            bounds = torch.searchsorted(cells, torch.arange(C.shape[0] + 1))
-            visited = torch.nonzero(bounds[1:] > bounds[:-1]).ravel().tolist()
-            for c in _progress(visited, self.verbose, desc):
-                pairs = pair_ids[bounds[c] : bounds[c + 1]]
-                qi = pairs // n_probe
-                members = order[off[c] : off[c + 1]]
-                B = Xb[members]
-                d2 = torch.addmm((B * B).sum(1).unsqueeze(0), Xq[qi], B.T, alpha=-2)
-                if thresh is not None:
-                    # a row minimum (one reduction) instead of a boolean
-                    # matrix and .any(): the same rows, 0.3-0.5 s less at 60k
-                    keep = torch.amin(d2, 1) < thresh[qi] - qn[qi]
-                    if not bool(keep.any()):
-                        continue
-                    if not bool(keep.all()):
-                        rows = torch.nonzero(keep).ravel()
-                        pairs, qi, d2 = pairs[rows], qi[rows], d2[rows]
-                kk = min(kb, members.numel())
-                v, j = _kmin_unsorted(d2, kk)
-                # |q|^2 added after selection (a per-row constant) to compare
-                # cells; row `pair` of the flat buffers is (pair // n_probe, slot)
-                v += qn[qi].unsqueeze(1)
-                sel = members[j].to(torch.int32)
-                if kk == kb:
-                    Dp_flat[pairs] = v
-                    Ip_flat[pairs] = sel
-                else:
-                    Dp_flat[pairs, :kk] = v
-                    Ip_flat[pairs, :kk] = sel
+        def distances(c, qi):
+            members = order[off[c] : off[c + 1]]
+            B = torch.index_select(Xb, 0, members)
+            # |q|^2 left out (a per-row constant; added where rows are compared)
+            return members, torch.addmm(
+                torch.index_select(nb, 0, members).unsqueeze(0),
+                torch.index_select(Xq, 0, qi), B.T, alpha=-2,
+            )
 
-        # Probed cells in order of centre distance, in passes: after each pass
-        # the kb-th smallest distance found so far (the row itself included
-        # when self_query, hence kb) bounds the final k-th one and prunes the
-        # visits of the next pass.
-        slots = torch.arange(n * n_probe).view(n, n_probe)
-        thresh = None
-        for lo, hi in ((0, 1), (1, 4), (4, n_probe)):
+        def merge(q, d, i):
+            """Fold candidates (query q, squared distance d, row i) into Dn/In:
+            one sort by (query, distance), the first kb of each query kept."""
+            rows = np.unique(q)
+            m = rows.shape[0]
+            local = np.concatenate([np.repeat(np.arange(m), kb), np.searchsorted(rows, q)])
+            d = np.concatenate([Dn[rows].ravel(), d])
+            i = np.concatenate([In[rows].ravel(), i])
+            # float32 -> int32 keys of the same order (negative values flipped)
+            bits = d.view(np.int32)
+            bits = np.where(bits < 0, bits ^ np.int32(0x7FFFFFFF), bits)
+            srt = np.argsort((local.astype(np.int64) << 32) + bits.astype(np.int64) + 2**31)
+            local, d, i = local[srt], d[srt], i[srt]
+            counts = np.bincount(local, minlength=m)
+            rank = np.arange(local.shape[0]) - (np.cumsum(counts) - counts)[local]
+            top = rank < kb
+            D_new = np.empty((m, kb), dtype=Dn.dtype)
+            I_new = np.empty((m, kb), dtype=In.dtype)
+            D_new[local[top], rank[top]] = d[top]
+            I_new[local[top], rank[top]] = i[top]
+            Dn[rows], In[rows] = D_new, I_new
+
+        # Pass 1, each query's nearest cell: its kb nearest members.
+        for c, qi in _progress(visits(0, 1), self.verbose, "knn_graph (ivf)"):
+            members, d2 = distances(c, qi)
+            kk = min(kb, members.numel())
+            v, j = _kmin_unsorted(d2, kk)
+            Dp[qi, :kk] = v + qn[qi].unsqueeze(1)
+            Ip[qi, :kk] = members[j].to(torch.int32)
+        # The other probed cells in order of centre distance, in passes. The
+        # kb-th distance found so far bounds the final one: a visit keeps only
+        # the members below it (no selection per visit); they are folded into
+        # the best lists after each pass (or once many are pending), which
+        # also tightens the bound. The same neighbours as a selection per
+        # visit, 0.5 s less on 60k MNIST rows (2.2 s).
+        for lo, hi in ((1, 4), (4, n_probe)):
             if lo >= n_probe:
                 break
-            scan(slots[:, lo : min(hi, n_probe)].reshape(-1), thresh,
-                 f"knn_graph (ivf, probes {lo + 1}-{min(hi, n_probe)} of {n_probe})")
-            if hi < n_probe:
-                found = Dp[:, :hi, :].reshape(n, -1)
-                thresh = torch.kthvalue(found, min(kb, found.shape[1]), dim=1).values
+            hi = min(hi, n_probe)
+            thresh = Dn.max(1) - qn_np
+            pend, n_pend = [], 0
+            desc = f"knn_graph (ivf, probes {lo + 1}-{hi} of {n_probe})"
+            for c, qi in _progress(visits(lo, hi), self.verbose, desc):
+                members, d2 = distances(c, qi)
+                qi_np = qi.numpy()
+                a = d2.numpy()
+                hit = np.flatnonzero(a < thresh[qi_np, None])
+                if hit.shape[0]:
+                    r, j = np.divmod(hit, a.shape[1])
+                    q = qi_np[r]
+                    pend.append((q, a.ravel()[hit] + qn_np[q], members.numpy()[j].astype(np.int32)))
+                    n_pend += hit.shape[0]
+                if n_pend > _IVF_PENDING:
+                    merge(*(np.concatenate(t) for t in zip(*pend)))
+                    thresh = Dn.max(1) - qn_np
+                    pend, n_pend = [], 0
+            if pend:
+                merge(*(np.concatenate(t) for t in zip(*pend)))
         if self_query:
             # each row is in its own first probed cell at distance 0: drop it
             own = torch.arange(offset, offset + n, dtype=Ip.dtype).unsqueeze(1)
-            Dp.view(n, -1)[Ip.view(n, -1) == own] = float("inf")
-        _, j = _kmin_unsorted(Dp.view(n, -1), k)
-        ind = torch.gather(Ip.view(n, -1), 1, j).to(torch.int64)
+            Dp[Ip == own] = float("inf")
+        _, j = _kmin_unsorted(Dp, k)
+        ind = torch.gather(Ip, 1, j).to(torch.int64)
         D, ind = _sort_rows(_exact_sq_dist(Xq, Xb, ind), ind)
         # rows whose probed cells held fewer than k other rows: exact search
-        short = torch.isinf(torch.gather(Dp.view(n, -1), 1, j)).any(1)
+        short = torch.isinf(torch.gather(Dp, 1, j)).any(1)
         if bool(short.any()):
             rows = torch.nonzero(short).ravel()
             if self_query:

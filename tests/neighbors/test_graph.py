@@ -235,9 +235,29 @@ def test_ivf_blocks_of_queries_give_the_same_neighbours(digits, monkeypatch, sel
     index = _KNNIndex("ivf", random_state=0).fit(X, 10)
     Xq = None if self_query else X[::3] + 0.05
     d1, i1 = index.kneighbors(Xq, 10)
-    monkeypatch.setattr(_graph, "_IVF_BUFFER_BYTES", 16 * 11 * 8 * 97)  # blocks of < 100 rows
+    # blocks of 97 rows (16 probes: 16 bytes each; 11 best candidates: 8 bytes each)
+    monkeypatch.setattr(_graph, "_IVF_BUFFER_BYTES", 97 * (16 * 16 + 11 * 8))
     d2, i2 = index.kneighbors(Xq, 10)
     np.testing.assert_array_equal(i1, i2)
     np.testing.assert_allclose(d1, d2)
     if self_query:
         assert not np.any(i2 == np.arange(X.shape[0])[:, None])
+
+
+@pytest.mark.parametrize("self_query", [True, False])
+def test_ivf_probing_every_cell_is_exact(digits, monkeypatch, self_query):
+    """With every cell probed the IVF search is exhaustive: the bounded scan
+    (members kept only below the running k-th distance, folded in by pass or
+    when too many are pending) must return the exact neighbours."""
+    from sklearn_fewlabel.neighbors import _graph
+
+    X, _ = digits
+    Xq = None if self_query else X[::3] + 0.05
+    ref = _KNNIndex("brute").fit(X, 10).kneighbors(Xq, 10)
+    index = _KNNIndex("ivf", algorithm_params={"n_probe": 1000}, random_state=0).fit(X, 10)
+    assert index._centers.shape[0] < 1000  # every cell probed
+    for pending in (_graph._IVF_PENDING, 50):  # 50: a fold-in after almost every visit
+        monkeypatch.setattr(_graph, "_IVF_PENDING", pending)
+        d, i = index.kneighbors(Xq, 10)
+        np.testing.assert_array_equal(i, ref[1])
+        np.testing.assert_allclose(d, ref[0], rtol=1e-5, atol=1e-5)
