@@ -369,6 +369,9 @@ class _KNNIndex:
         def visits(slot_lo, slot_hi):
             """(cell, query rows) of the probes ``slot_lo:slot_hi``, by cell."""
             cells = probes[:, slot_lo:slot_hi].reshape(-1).numpy()
+            if C.shape[0] <= np.iinfo(np.uint16).max:
+                # numpy's stable sort of 16-bit ints is a radix sort: 5x faster
+                cells = cells.astype(np.uint16)
             srt = np.argsort(cells, kind="stable")
             qs = srt // (slot_hi - slot_lo)
             bounds = np.searchsorted(cells[srt], np.arange(C.shape[0] + 1)).tolist()
