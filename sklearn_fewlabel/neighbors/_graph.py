@@ -21,7 +21,11 @@ Neighbour search backends (``algorithm``):
     query is compared with the members of the ``n_probe=16`` cells whose
     centres are closest to it (about 3% of the rows at n = 60,000; recall of
     the true 10 nearest neighbours was 0.99 on MNIST PCA-50, 0.98 with
-    ``n_probe=12``). Deterministic under ``random_state``.
+    ``n_probe=12``). Deterministic under ``random_state``. A query's nearest
+    cell is searched in full; the later ones only for members closer than
+    its running ``(k + 1)``-th distance, merged in after each pass: the same
+    neighbours as a selection per cell, in 1.5x less time on 60,000 MNIST
+    PCA-50 rows (the timings below are from before this change).
 ``"pynndescent"``
     Approximate, optional (``pip install sklearn-fewlabel[ann]``).
 ``"auto"``
