@@ -85,14 +85,17 @@ WEIGHTS = ("self-tuning", "gaussian", "connectivity")
 
 _CHUNK_BYTES = 1 << 23  # work blocks of 8 MB (brute force: 4x that)
 # The IVF search runs over blocks of queries whose per-query buffers (probed
-# cells, best candidates so far) fit this size, so memory stays bounded at any
-# n. (Before the bounded scan each query kept k + 1 candidates per probed cell:
-# on 210,000 rows one block peaked 1,457 MB above the data, 256 MB blocks
-# 330 MB at no cost in time; benchmarks/bench_scale.py memory.)
-_IVF_BUFFER_BYTES = 1 << 28
+# cells, their sort by cell, best candidates so far) fit this size, so memory
+# stays bounded at any n. Measured (benchmarks/bench_scale.py memory, 210,000
+# rows, 20 neighbours, fresh processes): with the bounded scan, 64 MB blocks
+# peaked 212 MB above the data in 17.4 s, 256 MB blocks 395 MB in 19.0 s
+# (before it, each query kept k + 1 candidates per probed cell: 256 MB blocks
+# 330 MB in 26.9 s, one block 1,457 MB). 60,000 rows are one block either way.
+_IVF_BUFFER_BYTES = 1 << 26
 # IVF candidates below the running bound that wait to be folded into the
-# per-query best lists (distance + index + query: 16 bytes each).
-_IVF_PENDING = 1 << 22
+# per-query best lists (a fold-in sorts them with the lists of their queries;
+# 1 << 22 pending raised that peak to 480 MB with 256 MB blocks).
+_IVF_PENDING = 1 << 19
 
 
 def _progress(iterable, enabled, desc, total=None):
@@ -335,7 +338,9 @@ class _KNNIndex:
         ``_IVF_BUFFER_BYTES``; the same result as one block."""
         n_probe = min(self.n_probe, self._centers.shape[0])
         kb = k + 1 if self_query else k
-        block = max(1, _IVF_BUFFER_BYTES // (n_probe * 16 + kb * 8))
+        # per query: its probed cells (4 bytes each), their sort when a pass
+        # groups the visits by cell (~16 bytes each) and its best candidates
+        block = max(1, _IVF_BUFFER_BYTES // (n_probe * 24 + kb * 8))
         n = Xq.shape[0]
         if n <= block:
             return self._ivf_block(Xq, Xb, k, self_query, 0)
@@ -354,7 +359,7 @@ class _KNNIndex:
         C = self._centers
         n_probe = min(self.n_probe, C.shape[0])
         # each query's n_probe nearest cells (per-query probing)
-        probes = torch.empty((n, n_probe), dtype=torch.int64)
+        probes = torch.empty((n, n_probe), dtype=torch.int32)
         cn = (C * C).sum(1)
         step = max(1, _CHUNK_BYTES // (4 * C.shape[0]))
         for s in range(0, n, step):
@@ -372,13 +377,15 @@ class _KNNIndex:
 
         def visits(slot_lo, slot_hi):
             """(cell, query rows) of the probes ``slot_lo:slot_hi``, by cell."""
-            cells = probes[:, slot_lo:slot_hi].reshape(-1).numpy()
-            if C.shape[0] <= np.iinfo(np.uint16).max:
-                # numpy's stable sort of 16-bit ints is a radix sort: 5x faster
-                cells = cells.astype(np.uint16)
-            srt = np.argsort(cells, kind="stable")
-            qs = srt // (slot_hi - slot_lo)
-            bounds = np.searchsorted(cells[srt], np.arange(C.shape[0] + 1)).tolist()
+            # numpy's stable sort of 16-bit ints is a radix sort: 5x faster
+            small = C.shape[0] <= np.iinfo(np.uint16).max
+            cells = probes.numpy()[:, slot_lo:slot_hi].astype(np.uint16 if small else np.int32)
+            srt = np.argsort(cells.ravel(), kind="stable")
+            bounds = np.searchsorted(cells.ravel()[srt], np.arange(C.shape[0] + 1)).tolist()
+            del cells
+            qs = srt.astype(np.int32)
+            del srt
+            qs //= slot_hi - slot_lo
             return [(c, torch.from_numpy(qs[bounds[c] : bounds[c + 1]]))
                     for c in range(C.shape[0]) if bounds[c + 1] > bounds[c]]
 

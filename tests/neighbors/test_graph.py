@@ -235,8 +235,8 @@ def test_ivf_blocks_of_queries_give_the_same_neighbours(digits, monkeypatch, sel
     index = _KNNIndex("ivf", random_state=0).fit(X, 10)
     Xq = None if self_query else X[::3] + 0.05
     d1, i1 = index.kneighbors(Xq, 10)
-    # blocks of 97 rows (16 probes: 16 bytes each; 11 best candidates: 8 bytes each)
-    monkeypatch.setattr(_graph, "_IVF_BUFFER_BYTES", 97 * (16 * 16 + 11 * 8))
+    # blocks of 97 rows (16 probes: 24 bytes each; 11 best candidates: 8 bytes each)
+    monkeypatch.setattr(_graph, "_IVF_BUFFER_BYTES", 97 * (16 * 24 + 11 * 8))
     d2, i2 = index.kneighbors(Xq, 10)
     np.testing.assert_array_equal(i1, i2)
     np.testing.assert_allclose(d1, d2)
