@@ -267,7 +267,8 @@ def part_realism(seed=7):
     """How recognisable the generated digits are: 1-NN (exact, the demo's features) from the
     first 50,000 MNIST training images to deformations of the other 10,000 (their sources are not
     in the reference set), for a grid of elastic fields with the affine jitter, against the
-    10,000 undeformed images. Training images only; writes ``results/scale_million_realism.json``."""
+    10,000 undeformed images. Training images only; writes
+    ``results/scale_million_realism.json``."""
     from sklearn_fewlabel.neighbors._graph import _KNNIndex
 
     X, y, hog, pca = _demo_features()
@@ -398,6 +399,7 @@ def _million_fit(path, n_rows, labels, threads, method="poisson", new_path=None)
     print(json.dumps({"rows": n_rows, "method": method, "labels": labels, "threads": threads,
                       "algorithm_": getattr(m, "algorithm_", None),
                       "solver_": getattr(m, "solver_", None),
+                      "preconditioner_": getattr(m, "preconditioner_", None),
                       "fit_wall_s": round(fit_wall, 1), "fit_cpu_s": round(fit_cpu, 1),
                       "predict_10k_s": round(predict_10k, 1),
                       "peak_mb_above_features": round(_vm_hwm_mb() - base),
@@ -519,7 +521,12 @@ def part_backends(n, sizes, variants):
                                capture_output=True, text=True)
             row = (json.loads(r.stdout.strip().splitlines()[-1]) if not r.returncode
                    else {"rows": m, "variant": v, "error": r.stderr[-1500:]})
-            rows = [x for x in rows if (x["rows"], x["variant"]) != (m, v)] + [row]
+            row["elastic"] = list(ELASTIC)
+
+            def key(x):  # rows without "elastic": the set of sessions 8-10
+                return x["rows"], x["variant"], tuple(x.get("elastic", LEGACY_ELASTIC))
+
+            rows = [x for x in rows if key(x) != key(row)] + [row]
             print(row, flush=True)
             res_path.write_text(json.dumps(rows, indent=1))
     return rows

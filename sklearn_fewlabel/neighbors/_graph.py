@@ -48,11 +48,12 @@ Neighbour search backends (``algorithm``):
     ``"auto"`` never picks pynndescent, at any size. Measured on the
     100-dimensional MNIST-like rows of ``benchmarks/bench_scale.py million``
     (10 neighbours, one thread, a fresh process each, numba compilation
-    included; ``python benchmarks/bench_scale.py backends``): the IVF index
-    (32 cells) took 6.6 / 28.5 / 79.5 / 168.5 CPU-s at 100,000 / 300,000 /
-    600,000 / 1,000,000 rows (recall 0.9965-0.9925, 0.41-0.55 GB above the
-    data), pynndescent with 30 index neighbours 33.4 / 55.0 / 85.7 / 136.4 s
-    (recall 0.998-0.999, 0.44-1.59 GB): the IVF search grows as ``n ** 1.5``
+    included; ``python benchmarks/bench_scale.py backends --elastic 34,4``;
+    before the bounded scan): the IVF index (32 cells) took 6.6 / 28.5 /
+    79.5 / 168.5 CPU-s at 100,000 / 300,000 / 600,000 / 1,000,000 rows
+    (recall 0.9965-0.9925, 0.41-0.55 GB above the data), pynndescent with
+    30 index neighbours 33.4 / 55.0 / 85.7 / 136.4 s (recall 0.998-0.999,
+    0.44-1.59 GB): the IVF search grows as ``n ** 1.5``
     and the two cross near 665,000 rows. But at 1,000,000 rows the first
     ``predict`` of new rows then costs pynndescent's search-graph preparation
     (63 s for 10,000 rows, against 2.1 s with the IVF index), so a
