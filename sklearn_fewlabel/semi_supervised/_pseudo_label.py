@@ -475,8 +475,9 @@ class PseudoLabelClassifier(SemiSupervisedClassifierMixin, MetaEstimatorMixin, B
             proba = full
         return proba
 
-    def _smoothing_operator(self, X):
-        """Row-normalised kNN graph over all training rows (built once per fit)."""
+    def _smoothing_operator(self, X, random_state):
+        """Row-normalised kNN graph over all training rows (built once per fit);
+        ``random_state`` seeds the approximate search (20,000 rows and more)."""
         n = X.shape[0]
         if n < 2:
             return None
@@ -489,6 +490,7 @@ class PseudoLabelClassifier(SemiSupervisedClassifierMixin, MetaEstimatorMixin, B
                 n_neighbors=min(self.n_neighbors, n - 1),
                 weight="connectivity",
                 symmetrize="max",
+                random_state=random_state,
             )
         deg = np.asarray(W.sum(axis=1)).ravel()
         deg[deg == 0] = 1.0
@@ -672,7 +674,11 @@ class PseudoLabelClassifier(SemiSupervisedClassifierMixin, MetaEstimatorMixin, B
 
         S = None
         if self.smoothing == "knn" and n_pool:
-            S = self._smoothing_operator(X)
+            # an int or None seeds the graph as given (no draw from rng, so the
+            # rest of the fit sees the same random stream as before)
+            rs = self.random_state
+            seed = rs if rs is None or isinstance(rs, numbers.Integral) else rng.randint(2**31 - 1)
+            S = self._smoothing_operator(X, seed)
 
         if n_pool == 0:
             warnings.warn(

@@ -649,3 +649,22 @@ def test_knn_smoothing_class_mass_keeps_every_class_in_a_global_ranking(digits_s
     last = clf.history_["n_per_class"][-1]
     assert last.min() >= 0.75 * last.mean()
     assert clf.score(X[test], y[test]) > 0.9  # 0.93
+
+
+def test_knn_smoothing_graph_is_seeded_by_random_state(monkeypatch):
+    """From 20,000 rows the smoothing graph comes from the (seeded) IVF search:
+    the same random_state must give the same fit. Digits with the IVF threshold
+    lowered and one probed cell, so that unseeded searches differ."""
+    from sklearn_fewlabel.neighbors import _graph
+
+    monkeypatch.setattr(_graph, "AUTO_IVF_MIN_ROWS", 1000)
+    monkeypatch.setattr(_graph, "AUTO_IVF_N_PROBE", 1)
+    X, y = load_digits(return_X_y=True)
+    y_part = mask_labels(y, 30, random_state=0)
+
+    def fit():
+        return PseudoLabelClassifier(
+            LogisticRegression(max_iter=200), smoothing="knn", max_iter=1, random_state=0
+        ).fit(X, y_part).predict_proba(X)
+
+    np.testing.assert_array_equal(fit(), fit())
