@@ -343,8 +343,8 @@ class FewLabelClassifier(SemiSupervisedClassifierMixin, BaseEstimator):
         ``cv_results_`` are NaN); only the cost changes. On MNIST (60k rows,
         100 labels, 3 draws) the primary estimates of 99-100% leave no room
         for such a lead, so the other candidates stop after at most their
-        first error: 21-30 CPU-s per fit instead of 52-55, 3.1-4.8 times the
-        most expensive candidate fitted alone instead of 7.6-8.7
+        first error: 19-26 CPU-s per fit instead of 50, 3.5-4.9 times the
+        most expensive candidate fitted alone instead of 9.0-9.4
         (``benchmarks/bench_fewlabel_mnist.py``). ``False`` estimates every
         candidate on every fold.
     verbose : bool, default=False
