@@ -354,6 +354,16 @@ def make_new_rows(n_new, path, chunk=50000):
     np.savez(path, Z=Z, y=Y)
 
 
+def _train_accuracies(pred, y, y_part):
+    """Accuracy (%) on the unlabelled originals (the first 60,000 rows) and on the generated
+    rows (if any) of a transductive prediction ``pred`` of the million set's rows."""
+    unl = y_part[:60000] == -1
+    out = {"train_acc_originals": round(100 * float(np.mean((pred[:60000] == y[:60000])[unl])), 2)}
+    if y.shape[0] > 60000:
+        out["train_acc_generated"] = round(100 * float(np.mean(pred[60000:] == y[60000:])), 2)
+    return out
+
+
 def _million_fit(path, n_rows, labels, threads, method="poisson", new_path=None):
     """In a fresh process: ``PoissonLearning()`` or ``KNNLabelSpreading()`` (defaults) on the
     first ``n_rows`` rows, then ``predict`` of the MNIST test set and (``new_path``) of new
@@ -379,12 +389,7 @@ def _million_fit(path, n_rows, labels, threads, method="poisson", new_path=None)
         warnings.simplefilter("always")
         m = est.fit(Z, y_part)
     fit_wall, fit_cpu = time.perf_counter() - t, time.process_time() - c
-    unl = y_part == -1
-    train = {"train_acc_originals": round(100 * float(np.mean(
-        (m.transduction_ == y)[:60000][unl[:60000]])), 2)}
-    if n_rows > 60000:
-        train["train_acc_generated"] = round(100 * float(np.mean(
-            m.transduction_[60000:] == y[60000:])), 2)
+    train = _train_accuracies(m.transduction_, y, y_part)
     t = time.perf_counter()
     acc = float(np.mean(m.predict(Zt) == yt))
     predict_10k = time.perf_counter() - t
@@ -422,16 +427,13 @@ def _million_graphlearning(Z, y, y_part, base):
     model = gl.ssl.poisson(W)
     pred = model.fit_predict(train_ind, y_part[train_ind])
     solve_wall, solve_cpu = time.perf_counter() - t, time.process_time() - c
-    unl = y_part == -1
     row = {"rows": Z.shape[0], "method": "graphlearning", "graph_wall_s": round(graph_wall, 1),
            "graph_cpu_s": round(graph_cpu, 1), "solve_wall_s": round(solve_wall, 1),
            "solve_cpu_s": round(solve_cpu, 1),
            "fit_wall_s": round(graph_wall + solve_wall, 1),
            "fit_cpu_s": round(graph_cpu + solve_cpu, 1),
            "peak_mb_above_features": round(_vm_hwm_mb() - base),
-           "train_acc_originals": round(100 * float(np.mean((pred == y)[:60000][unl[:60000]])), 2)}
-    if Z.shape[0] > 60000:
-        row["train_acc_generated"] = round(100 * float(np.mean(pred[60000:] == y[60000:])), 2)
+           **_train_accuracies(pred, y, y_part)}
     print(json.dumps(row))
 
 
@@ -710,9 +712,7 @@ def main(argv=None):
         part_realism()
         return
     if args.part == "_memory_run":
-        if not args.cap:
-            args.cap = 1 << 62  # effectively unbounded: one block, as before the cap
-        _memory_run(args.cap, args.n)
+        _memory_run(args.cap, args.n)  # --cap 0: the library's block size
         return
     if args.part == "_backend_run":
         _backend_run(args.path, args.n, args.variant)
