@@ -356,6 +356,11 @@ def part_vowel():
     return out
 
 
+def _header(first, methods):
+    """The two header lines of a markdown table with a column per method."""
+    return ["| " + first + " | " + " | ".join(methods) + " |", "|---" * (len(methods) + 1) + "|"]
+
+
 def report(res):
     """Markdown tables of the README's robustness section, from the JSON."""
     lines = []
@@ -380,8 +385,7 @@ def report(res):
     if "small" in res:
         cells = res["small"]
         methods = list(next(iter(cells.values())))
-        lines += ["| dataset / labels per class | " + " | ".join(methods) + " |",
-                  "|---" * (len(methods) + 1) + "|"]
+        lines += _header("dataset / labels per class", methods)
         for key, cell in cells.items():
             means = {m: np.mean(v) for m, v in cell.items()}
             best = max(means.values())
@@ -392,8 +396,7 @@ def report(res):
     if "vowel" in res:
         cells = res["vowel"]
         methods = list(next(iter(cells.values())))
-        lines += ["| vowel columns / labels per class | " + " | ".join(methods) + " |",
-                  "|---" * (len(methods) + 1) + "|"]
+        lines += _header("vowel columns / labels per class", methods)
         for key, cell in cells.items():
             lines.append(f"| {key} | " + " | ".join(
                 f"{np.mean(cell[m]):.1f} ({' / '.join(f'{v:.1f}' for v in cell[m])})"
