@@ -41,7 +41,7 @@ from sklearn_fewlabel.semi_supervised._student import default_teacher  # noqa: E
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
-def run(config, seed, epochs, X, y, Xt, yt, method="student"):
+def run(config, seed, epochs, X, y, Xt, yt, method="student", rounds=1):
     kind = "representative" if config.startswith("representative") else "stratified"
     n = int(config[len(kind):])
     if kind == "representative":
@@ -59,8 +59,11 @@ def run(config, seed, epochs, X, y, Xt, yt, method="student"):
         warnings.simplefilter("ignore")
         t, c = time.time(), time.process_time()
         if method == "student":
-            model = NetworkStudentClassifier(max_epochs=epochs, random_state=seed)
+            model = NetworkStudentClassifier(max_epochs=epochs, rounds=rounds, random_state=seed)
             out["targets"] = model.targets
+            if rounds > 1:
+                out["rounds"], out["refine"] = rounds, model.refine
+                nets = _keep_round_nets(model)
         else:
             teacher = default_teacher(random_state=seed) if method == "fixmatch_teacher" else None
             model = FixMatchClassifier(teacher, max_epochs=epochs, random_state=seed)
@@ -76,7 +79,28 @@ def run(config, seed, epochs, X, y, Xt, yt, method="student"):
     # the unlabelled training rows: where settings are compared (not the test split)
     out["student_train_acc"] = round(100 * float(np.mean(model.predict(X[unl]) == y[unl])), 2)
     out["student_acc"] = round(100 * float(model.score(Xt, yt)), 2)
+    if rounds > 1:
+        out["round_changes"] = model.round_changes_
+        # each round's student, scored the same way (the last one is the model's)
+        out["round_train_acc"], out["round_acc"] = [], []
+        for net in nets:
+            model.net_ = net
+            out["round_train_acc"].append(
+                round(100 * float(np.mean(model.predict(X[unl]) == y[unl])), 2))
+            out["round_acc"].append(round(100 * float(model.score(Xt, yt)), 2))
     return out
+
+
+def _keep_round_nets(model):
+    """Record the net of every round (the estimator keeps only the last one)."""
+    nets, train = [], model._train
+
+    def keep(*args, **kwargs):
+        nets.append(train(*args, **kwargs))
+        return nets[-1]
+
+    model._train = keep
+    return nets
 
 
 def main(argv=None):
@@ -86,6 +110,9 @@ def main(argv=None):
     p.add_argument("--first-seed", type=int, default=0)
     p.add_argument("--epochs", type=int, default=8)
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--rounds", type=int, default=1,
+                   help="student rounds; later rounds refine the targets by a graph on the "
+                        "previous student's representation (refine='graph')")
     p.add_argument("--method", default="student", choices=("student", "fixmatch_teacher",
                                                              "fixmatch"))
     p.add_argument("--report", action="store_true")
@@ -98,13 +125,14 @@ def main(argv=None):
         Xt, yt = load_mnist(subset="test")
         for config in args.configs.split(","):
             for seed in range(args.first_seed, args.first_seed + args.seeds):
-                row = run(config, seed, args.epochs, X, y, Xt, yt, args.method)
+                row = run(config, seed, args.epochs, X, y, Xt, yt, args.method, args.rounds)
                 row["threads"] = args.threads
                 key = (config, seed, args.epochs, args.threads, args.method, row.get("targets"),
-                       row.get("teacher", "PoissonLearning"))
+                       row.get("teacher", "PoissonLearning"), row.get("rounds", 1))
                 res = [r for r in res if (r["config"], r["seed"], r["epochs"], r.get("threads"),
                                           r.get("method", "student"), r.get("targets"),
-                                          r.get("teacher", "PoissonLearning")) != key]
+                                          r.get("teacher", "PoissonLearning"),
+                                          r.get("rounds", 1)) != key]
                 res.append(row)
                 path.write_text(json.dumps(res, indent=1))
                 print(row, flush=True)
@@ -119,6 +147,8 @@ def report(res):
         method = r.get("method", "student")
         if r.get("targets"):
             method += f" ({r['targets']} targets)"
+        if r.get("rounds", 1) > 1:
+            method += f", {r['rounds']} rounds ({r['refine']})"
         return r["config"], method, r.get("teacher", "PoissonLearning"), r["epochs"], r.get("threads")
 
     for k in sorted({key(r) for r in res}):
@@ -131,6 +161,27 @@ def report(res):
         lines.append(
             f"| {config} | {method} | {teacher} | {epochs} | {threads} | {tt} | "
             f"{' / '.join(map(str, s))} (**{np.mean(s):.2f}**) | {np.mean(w):.0f} |")
+    rounds = [r for r in res if r.get("round_acc")]
+    if rounds:
+        lines += ["", "Each round's student in the same fit (round 1 = the one-round student on the "
+                  "same teacher):", "",
+                  "| labels | seed | teacher, unlabelled training rows % | student per round, "
+                  "unlabelled training rows % | student per round, test % | targets changed | "
+                  "wall s |", "|---|---|---|---|---|---|---|"]
+        for r in sorted(rounds, key=lambda r: (r["config"], r["seed"])):
+            lines.append(
+                f"| {r['config']} | {r['seed']} | {r['teacher_train_acc']} | "
+                f"{' → '.join(map(str, r['round_train_acc']))} | "
+                f"{' → '.join(map(str, r['round_acc']))} | {r['round_changes']} | "
+                f"{r['student_wall_s']:.0f} |")
+        for config in sorted({r["config"] for r in rounds}):
+            rr = [r for r in rounds if r["config"] == config]
+            tr, te = (np.array([r[k] for r in rr]) for k in ("round_train_acc", "round_acc"))
+            lines.append(
+                f"| {config} | mean ({len(rr)}) | "
+                f"{np.mean([r['teacher_train_acc'] for r in rr]):.2f} | "
+                f"{' → '.join(f'{v:.2f}' for v in tr.mean(0))} | "
+                f"{' → '.join(f'{v:.2f}' for v in te.mean(0))} | | |")
     return "\n".join(lines)
 
 

@@ -6,6 +6,9 @@ from torch import nn
 class SmallCNN(nn.Module):
     """Two conv blocks (each: two 3x3 convolutions, batch norm, ReLU, 2x2 max
     pooling), then a hidden dense layer with dropout and the class logits.
+    ``embed(x)`` returns the hidden layer's activations, the representation
+    :class:`~sklearn_fewlabel.semi_supervised.NetworkStudentClassifier` builds its refining
+    graph on.
 
     Sized for 28x28 digits on a CPU: at ``width=16``, about 0.2 M parameters
     and 4.6 M multiply-adds per image (one training epoch over 60,000 MNIST
@@ -52,7 +55,12 @@ class SmallCNN(nn.Module):
             nn.Linear(hidden, n_classes),
         )
 
-    def forward(self, x):
+    def embed(self, x):
+        """The hidden dense layer's activations (after its ReLU): the representation
+        the logits are read from, ``(n, hidden)``."""
         if x.dim() == 2:
             x = x.reshape(x.shape[0], self.in_channels, *self.image_shape)
-        return self.head(self.features(x))
+        return self.head[:3](self.features(x))
+
+    def forward(self, x):
+        return self.head[3:](self.embed(x))

@@ -23,6 +23,7 @@ from ..neural._device import check_device
 from ..neural._loader import _ArrayLoader, _DeviceLoaderNet
 from ..utils import check_partially_labeled
 from ..utils._models import training_proba
+from ._propagation import PoissonLearning
 
 
 class _SoftTargetLoss(torch.nn.Module):
@@ -161,8 +162,12 @@ class NetworkStudentClassifier(_ImageNetworkMixin, SemiSupervisedClassifierMixin
        them with cross-entropy against the targets and random affine jitter of
        every mini-batch, AdamW and a cosine learning-rate schedule.
 
-    With ``rounds > 1`` the student's own probabilities (without jitter) become
-    the targets of a fresh student. A student beats its teacher when the
+    With ``rounds > 1`` each later round trains a fresh student on new
+    targets: by default (``refine="graph"``) :class:`PoissonLearning` from the
+    original labels on the kNN graph of the previous student's learnt
+    representation (its hidden layer, ``module.embed``), the graph-on-network-
+    features step of Iscen et al. (CVPR 2019); ``refine="self"`` takes the
+    previous student's own probabilities. A student beats its teacher when the
     teacher's errors are not what a convolutional network trained with
     augmentation would learn: it cannot fit the graph's scattered mistakes
     and generalises the majority (see the user guide for measured numbers).
@@ -204,8 +209,26 @@ class NetworkStudentClassifier(_ImageNetworkMixin, SemiSupervisedClassifierMixin
         Batch augmentation of flattened images; ``"jitter"``:
         :class:`~sklearn_fewlabel.neural.ImageJitter` of the image shape
         (one-channel images of at least 4x4 pixels; none otherwise).
-    rounds : int, default=1
-        Teacher -> student rounds.
+    rounds : int, default=2
+        Teacher -> student rounds; each round trains a fresh network, so the
+        fit costs ``rounds`` times the training of one student. Two by
+        default: on MNIST (60,000 rows, 10 stratified labels, 8 epochs per
+        round, 5 draws) the second round raised the accuracy on the
+        unlabelled training rows on every draw, from 98.79-98.83% to
+        98.87-98.93%, for about 6.5 instead of 4 minutes on 2 CPU cores;
+        ``rounds=1`` is the faster student.
+    refine : {"graph", "self"}, default="graph"
+        Targets of the rounds after the first. ``"graph"``: the previous
+        student embeds every training row (``module.embed(x)`` when the
+        module has it, else its logits); :class:`PoissonLearning` with
+        ``n_neighbors=10`` on those embeddings, with the original labels,
+        gives the new targets (a few seconds for 60,000 rows). ``"self"``:
+        the previous student's probabilities. ``"self"`` did not improve on
+        one round on MNIST (98.82 -> 98.81 -> 98.78% for 1 / 2 / 3 rounds, one
+        draw); on scikit-learn's digits (30 epochs, a PoissonLearning
+        teacher, 3 draws each at 3 and 10 labels per class) ``"graph"``
+        scored 0.0 to 1.35 points above one round on all 6 draws, ``"self"``
+        -0.5 to +0.6.
     device : str, default="cpu"
         Torch device, e.g. ``"cuda"``. A fitted model pickles and loads on a
         CPU-only machine (skorch maps it to the CPU).
@@ -224,6 +247,9 @@ class NetworkStudentClassifier(_ImageNetworkMixin, SemiSupervisedClassifierMixin
         The trained student (last round).
     classes_ : ndarray of shape (n_classes,)
         Class labels.
+    round_changes_ : list of int
+        Per round after the first: training rows whose hard target changed
+        from the previous round's.
     n_pseudo_labeled_ : int
         Unlabelled rows the student trained on in the last round (those
         reaching ``threshold``).
@@ -268,6 +294,7 @@ class NetworkStudentClassifier(_ImageNetworkMixin, SemiSupervisedClassifierMixin
         "weight_decay": [Interval(numbers.Real, 0, None, closed="left")],
         "augment": [None, StrOptions({"jitter"}), callable],
         "rounds": [Interval(numbers.Integral, 1, None, closed="left")],
+        "refine": [StrOptions({"graph", "self"})],
         "device": [str, torch.device],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -286,7 +313,8 @@ class NetworkStudentClassifier(_ImageNetworkMixin, SemiSupervisedClassifierMixin
         lr=2e-3,
         weight_decay=5e-4,
         augment="jitter",
-        rounds=1,
+        rounds=2,
+        refine="graph",
         device="cpu",
         random_state=None,
         verbose=0,
@@ -302,6 +330,7 @@ class NetworkStudentClassifier(_ImageNetworkMixin, SemiSupervisedClassifierMixin
         self.weight_decay = weight_decay
         self.augment = augment
         self.rounds = rounds
+        self.refine = refine
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
@@ -371,12 +400,45 @@ class NetworkStudentClassifier(_ImageNetworkMixin, SemiSupervisedClassifierMixin
 
         torch.manual_seed(seed)
         P = Q
-        for _ in range(self.rounds):
+        self.round_changes_ = []
+        for r in range(self.rounds):
+            if r:
+                P_new = self._refined_targets(X, y, seed)
+                self.round_changes_.append(int(np.sum(P_new.argmax(1) != P.argmax(1))))
+                P = P_new
             T = P.copy() if self.targets == "soft" else np.eye(classes.shape[0])[P.argmax(1)]
             T[labeled] = np.eye(classes.shape[0])[y_idx]
             keep = labeled | (P.max(axis=1) >= self.threshold)
             self.n_pseudo_labeled_ = int((keep & ~labeled).sum())
             self.net_ = self._train(X[keep], T[keep].astype(np.float32), classes.shape[0])
-            P = self._net_proba(self.net_, X)
         self.classes_ = classes
         return self
+
+    def _refined_targets(self, X, y, seed):
+        """Targets of the next round: the previous student's own probabilities
+        (``refine="self"``), or Poisson learning from the labels on the kNN graph
+        of its embeddings of the training rows (``"graph"``)."""
+        if self.refine == "self":
+            return self._net_proba(self.net_, X)
+        Z = _embed(self.net_, X)
+        graph = PoissonLearning(n_neighbors=min(10, X.shape[0] - 1), random_state=seed)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            graph.fit(Z, y)
+        return np.asarray(graph.label_distributions_, dtype=np.float64)
+
+
+def _embed(net, X, batch_size=1024):
+    """Rows of ``X`` through the trained module in eval mode: ``module.embed``
+    when it has one (the hidden representation), else the logits."""
+    module = net.module_
+    was_training = module.training
+    module.eval()
+    fn = getattr(module, "embed", module)
+    out = []
+    with torch.no_grad():
+        for i in range(0, X.shape[0], batch_size):
+            xb = torch.as_tensor(X[i : i + batch_size]).to(net.device)
+            out.append(fn(xb).reshape(xb.shape[0], -1).double().cpu().numpy())
+    module.train(was_training)
+    return np.vstack(out)

@@ -27,7 +27,8 @@ def test_sklearn_compatible(estimator, check):
 def test_student_learns_from_the_teacher_and_keeps_inputs(digits_3_per_class):
     X, y, y_part = digits_3_per_class
     X0, y0 = X.copy(), y_part.copy()
-    s = NetworkStudentClassifier(PoissonLearning(), max_epochs=30, random_state=0).fit(X, y_part)
+    s = NetworkStudentClassifier(PoissonLearning(), max_epochs=30, rounds=1,
+                                 random_state=0).fit(X, y_part)
     np.testing.assert_array_equal(X, X0)
     np.testing.assert_array_equal(y_part, y0)
     teacher_acc = np.mean(s.teacher_.transduction_ == y)
@@ -56,7 +57,7 @@ def test_labelled_rows_keep_their_true_targets(digits_3_per_class):
             return p
 
     # below the threshold, only the labelled rows train the student: with their true targets
-    s = NetworkStudentClassifier(Wrong(), max_epochs=40, batch_size=16, threshold=0.6,
+    s = NetworkStudentClassifier(Wrong(), max_epochs=40, batch_size=16, threshold=0.6, rounds=1,
                                  random_state=0).fit(X, y_part)
     lab = y_part != -1
     assert s.n_pseudo_labeled_ == 0
@@ -65,7 +66,7 @@ def test_labelled_rows_keep_their_true_targets(digits_3_per_class):
 
 def test_options_hard_threshold_rounds_and_4d_input(digits_3_per_class):
     X, y, y_part = digits_3_per_class
-    for kw in ({"targets": "hard"}, {"threshold": 0.3}, {"rounds": 2}, {"augment": None}):
+    for kw in ({"targets": "soft"}, {"threshold": 0.3}, {"rounds": 1}, {"augment": None}):
         s = NetworkStudentClassifier(PoissonLearning(), max_epochs=3, random_state=0, **kw)
         assert s.fit(X, y_part).score(X, y) > 0.5, kw
         n_unl = int((y_part == -1).sum())
@@ -130,3 +131,52 @@ def test_small_cnn_and_jitter_shapes():
     net = SmallCNN(n_classes=4, image_shape=(28, 28))
     assert net(torch.rand(2, 1, 28, 28)).shape == (2, 4)
     assert ImageJitter((8, 8))(torch.rand(3, 64)).shape == (3, 64)
+
+
+def test_graph_refinement_solves_on_the_students_representation(digits_3_per_class):
+    from sklearn_fewlabel.semi_supervised._student import _embed
+
+    X, y, y_part = digits_3_per_class
+    s = NetworkStudentClassifier(PoissonLearning(), max_epochs=5, random_state=0).fit(X, y_part)
+    Z = _embed(s.net_, X)
+    assert Z.shape == (X.shape[0], 128) and np.all(Z >= 0)  # the hidden ReLU layer
+    module = s.net_.module_
+    module.eval()
+    with torch.no_grad():  # embed is what forward reads its logits from
+        logits = module(torch.as_tensor(X[:5]))
+        again = module.head[3:](torch.as_tensor(Z[:5], dtype=torch.float32))
+    np.testing.assert_allclose(logits.numpy(), again.numpy(), atol=1e-4)
+    P = s._refined_targets(X, y_part, 0)
+    expected = PoissonLearning(n_neighbors=10, random_state=0).fit(Z, y_part)
+    np.testing.assert_allclose(P, expected.label_distributions_)
+    assert not np.allclose(P, s._net_proba(s.net_, X))  # not the student's own output
+
+
+def test_rounds_refine_graph_and_self(digits_3_per_class):
+    X, y, y_part = digits_3_per_class
+    unl = y_part == -1
+    one = NetworkStudentClassifier(PoissonLearning(), max_epochs=5, rounds=1,
+                                   random_state=0).fit(X, y_part)
+    first = np.mean(one.predict(X[unl]) == y[unl])
+    for refine in ("graph", "self"):
+        s = NetworkStudentClassifier(PoissonLearning(), max_epochs=5, rounds=2, refine=refine,
+                                     random_state=0).fit(X, y_part)
+        assert len(s.round_changes_) == 1 and s.round_changes_[0] > 0, refine
+        assert np.mean(s.predict(X[unl]) == y[unl]) > first - 0.03, refine
+    assert one.round_changes_ == []
+
+
+def test_graph_refinement_without_embed_uses_logits(digits_3_per_class):
+    X, y, y_part = digits_3_per_class
+
+    class NoEmbed(torch.nn.Module):
+        def __init__(self, n_classes, image_shape, in_channels=1):
+            super().__init__()
+            self.lin = torch.nn.Linear(in_channels * image_shape[0] * image_shape[1], n_classes)
+
+        def forward(self, x):
+            return self.lin(x.reshape(x.shape[0], -1))
+
+    s = NetworkStudentClassifier(PoissonLearning(), module=NoEmbed, max_epochs=3, rounds=2,
+                                 random_state=0).fit(X, y_part)
+    assert s.score(X, y) > 0.5 and len(s.round_changes_) == 1
