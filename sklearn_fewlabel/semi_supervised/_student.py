@@ -193,7 +193,10 @@ class NetworkStudentClassifier(_ImageNetworkMixin, SemiSupervisedClassifierMixin
         test split, below the teacher).
     threshold : float, default=0.0
         Unlabelled rows whose teacher confidence (max probability) is below
-        it are left out of the student's training.
+        it are left out of the student's training; in later rounds the
+        confidence of that round's targets (the refining graph's
+        distributions are flat: median top probability 0.65 on MNIST with 10
+        labels, against 1.0 for the default teacher's matched clusters).
     module : torch.nn.Module class, default=None
         Network class called as ``module(n_classes=..., image_shape=...)``;
         ``None``: :class:`~sklearn_fewlabel.neural.SmallCNN`.
