@@ -18,7 +18,7 @@ from skorch.callbacks import Callback, LRScheduler, ProgressBar
 from skorch.utils import to_tensor
 
 from ..base import SemiSupervisedClassifierMixin
-from ..neural import ImageJitter, ImageStrongAugment, SmallCNN
+from ..neural import ImageStrongAugment, SmallCNN
 from ..utils import check_partially_labeled
 from ..neural._device import check_device
 from ..neural._loader import _ArrayLoader, _DeviceLoaderNet
@@ -277,7 +277,7 @@ class FixMatchClassifier(_ImageNetworkMixin, SemiSupervisedClassifierMixin, Base
     def _augmenters(self):
         c, h, w = self.image_shape_
         image = c == 1 and min(h, w) >= 4
-        weak = ImageJitter((h, w)) if self.weak == "jitter" and image else self.weak
+        weak = self._jitter(self.weak)
         strong = ImageStrongAugment((h, w)) if self.strong == "strong" and image else self.strong
         weak = None if isinstance(weak, str) else weak
         strong = None if isinstance(strong, str) else strong

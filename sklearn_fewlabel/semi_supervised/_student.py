@@ -14,23 +14,13 @@ import torch
 from sklearn.base import BaseEstimator, _fit_context, clone
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
-from skorch.callbacks import LRScheduler, ProgressBar
+from sklearn.utils.validation import check_is_fitted
 
 from ..base import SemiSupervisedClassifierMixin
-from ..neural import ImageJitter, SmallCNN
-from ..neural._device import check_device
-from ..neural._loader import _ArrayLoader, _DeviceLoaderNet
+from ..neural._image_net import ImageInputMixin, embed, fit_image_net
 from ..utils import check_partially_labeled
 from ..utils._models import training_proba
 from ._propagation import PoissonLearning
-
-
-class _SoftTargetLoss(torch.nn.Module):
-    """Cross-entropy against a target distribution per row (rows of ``y``)."""
-
-    def forward(self, logits, target):
-        return -(target * torch.log_softmax(logits, dim=1)).sum(dim=1).mean()
 
 
 def default_teacher(image_shape=(28, 28), random_state=None):
@@ -56,39 +46,9 @@ def default_teacher(image_shape=(28, 28), random_state=None):
     )
 
 
-class _ImageNetworkMixin:
+class _ImageNetworkMixin(ImageInputMixin):
     """Input checks, the teacher, probabilities and prediction shared by the network
     estimators (they set ``net_``, ``classes_`` and ``image_shape_``)."""
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.non_deterministic = self.device != "cpu"
-        return tags
-
-    def _check_X(self, X, reset):
-        """Flattened float32 rows; sets ``image_shape_`` = (channels, height, width) on fit."""
-        shape4 = None
-        if getattr(X, "ndim", 2) == 4:  # (n, c, h, w) images
-            shape4 = tuple(int(v) for v in X.shape[1:])
-            X = np.asarray(X).reshape(X.shape[0], -1)
-        X = validate_data(self, X, dtype=np.float32, reset=reset)
-        d = X.shape[1]
-        if reset:
-            if shape4 is not None:
-                self.image_shape_ = shape4
-            elif self.image_shape == "auto":
-                s = int(round(np.sqrt(d)))
-                self.image_shape_ = (1, s, s) if s * s == d else (1, 1, d)
-            else:
-                h, w = (int(v) for v in self.image_shape)
-                if h * w == 0 or d % (h * w):
-                    raise ValueError(
-                        f"{type(self).__name__}: rows of X hold {d} values; image_shape="
-                        f"{tuple(self.image_shape)} needs a multiple of {h * w} (channels x "
-                        "height x width). Pass flattened images or image_shape='auto'."
-                    )
-                self.image_shape_ = (d // (h * w), h, w)
-        return np.ascontiguousarray(X, dtype=np.float32)
 
     def _teacher_proba(self, X, y, classes, teacher):
         """Fit ``teacher`` on ``(X, y)`` into ``teacher_``; its probabilities of the
@@ -338,39 +298,13 @@ class NetworkStudentClassifier(_ImageNetworkMixin, SemiSupervisedClassifierMixin
         self.random_state = random_state
         self.verbose = verbose
 
-    def _augmenter(self):
-        if self.augment == "jitter":
-            c, h, w = self.image_shape_
-            return None if c != 1 or min(h, w) < 4 else ImageJitter((h, w))
-        return self.augment
-
-    def _train(self, X, T, n_classes):
-        module = SmallCNN if self.module is None else self.module
-        callbacks = [("lr", LRScheduler(policy="CosineAnnealingLR", T_max=self.max_epochs))]
-        if self.verbose:
-            callbacks.append(("progress", ProgressBar()))
-        net = _DeviceLoaderNet(
-            module,
-            module__n_classes=n_classes,
-            module__image_shape=self.image_shape_[1:],
-            module__in_channels=self.image_shape_[0],
-            criterion=_SoftTargetLoss,
-            optimizer=torch.optim.AdamW,
-            optimizer__weight_decay=self.weight_decay,
-            lr=self.lr,
-            max_epochs=self.max_epochs,
-            batch_size=self.batch_size,
-            iterator_train=_ArrayLoader,
-            iterator_train__shuffle=True,
-            iterator_train__augment=self._augmenter(),
-            iterator_valid=_ArrayLoader,
-            iterator_valid__batch_size=512,
-            train_split=None,
-            callbacks=callbacks,
-            device=check_device(self.device),
-            verbose=self.verbose,
+    def _train(self, X, T):
+        return fit_image_net(
+            X, T, module=self.module, image_shape=self.image_shape_,
+            max_epochs=self.max_epochs, batch_size=self.batch_size, lr=self.lr,
+            weight_decay=self.weight_decay, augment=self._jitter(self.augment),
+            device=self.device, verbose=self.verbose,
         )
-        return net.fit(X, T)
 
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y):
@@ -413,7 +347,7 @@ class NetworkStudentClassifier(_ImageNetworkMixin, SemiSupervisedClassifierMixin
             T[labeled] = np.eye(classes.shape[0])[y_idx]
             keep = labeled | (P.max(axis=1) >= self.threshold)
             self.n_pseudo_labeled_ = int((keep & ~labeled).sum())
-            self.net_ = self._train(X[keep], T[keep].astype(np.float32), classes.shape[0])
+            self.net_ = self._train(X[keep], T[keep])
         self.classes_ = classes
         return self
 
@@ -423,25 +357,10 @@ class NetworkStudentClassifier(_ImageNetworkMixin, SemiSupervisedClassifierMixin
         of its embeddings of the training rows (``"graph"``)."""
         if self.refine == "self":
             return self._net_proba(self.net_, X)
-        Z = _embed(self.net_, X)
+        Z = embed(self.net_, X)
         graph = PoissonLearning(n_neighbors=min(10, X.shape[0] - 1), random_state=seed)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
             graph.fit(Z, y)
         return np.asarray(graph.label_distributions_, dtype=np.float64)
 
-
-def _embed(net, X, batch_size=1024):
-    """Rows of ``X`` through the trained module in eval mode: ``module.embed``
-    when it has one (the hidden representation), else the logits."""
-    module = net.module_
-    was_training = module.training
-    module.eval()
-    fn = getattr(module, "embed", module)
-    out = []
-    with torch.no_grad():
-        for i in range(0, X.shape[0], batch_size):
-            xb = torch.as_tensor(X[i : i + batch_size]).to(net.device)
-            out.append(fn(xb).reshape(xb.shape[0], -1).double().cpu().numpy())
-    module.train(was_training)
-    return np.vstack(out)

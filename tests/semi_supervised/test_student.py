@@ -134,7 +134,7 @@ def test_small_cnn_and_jitter_shapes():
 
 
 def test_graph_refinement_solves_on_the_students_representation(digits_3_per_class):
-    from sklearn_fewlabel.semi_supervised._student import _embed
+    from sklearn_fewlabel.neural._image_net import embed as _embed
 
     X, y, y_part = digits_3_per_class
     s = NetworkStudentClassifier(PoissonLearning(), max_epochs=5, random_state=0).fit(X, y_part)
