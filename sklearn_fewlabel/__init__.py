@@ -14,7 +14,7 @@ from .active import (
     UncertaintySampling,
     active_learning_curve,
 )
-from .cluster import GMVAEClusterer, KNNSpectralClustering
+from .cluster import DeepSpectralClustering, GMVAEClusterer, KNNSpectralClustering
 from .datasets import load_mnist
 from .feature_extraction import DeskewImages, GradientHistogramFeatures
 from .imprecise import (
@@ -68,6 +68,7 @@ __all__ = [
     "DeskewImages",
     "FewLabelClassifier",
     "FixMatchClassifier",
+    "DeepSpectralClustering",
     "GMVAEClusterer",
     "GraphPUClassifier",
     "GradientHistogramFeatures",
