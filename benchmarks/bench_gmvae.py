@@ -196,6 +196,10 @@ def part_k10(args, X, y):
     rows = []
     for seed in args.seeds:
         gm = GMVAEClusterer(n_clusters=10, random_state=seed, **args.extra)
+        if args.deep_init is not None:
+            from sklearn_fewlabel.cluster import DeepSpectralClustering
+
+            gm.set_params(init=DeepSpectralClustering(10, random_state=seed, **args.deep_init))
         y_fit = None
         if args.labels:
             from sklearn_fewlabel.model_selection import mask_labels
@@ -220,13 +224,19 @@ def part_k10(args, X, y):
             epochs=gm.n_iter_,
             final_train_loss=float(gm.history_[-1, "train_loss"]),
             mean_elbo=float(gm.score(X[:10000])),
+            init_accuracy=float(cluster_accuracy(y, gm.init_labels_)),
         )
+        if hasattr(gm.init_, "round_labels_"):  # DeepSpectralClustering: every round's partition
+            row["init_round_accuracy"] = [float(cluster_accuracy(y, lab))
+                                          for lab in gm.init_.round_labels_]
+            row["init_fit_seconds"] = gm.init_.fit_time_
         print(json.dumps(row), flush=True)
         rows.append(row)
         if not args.no_baselines:
             row["baselines"] = _k10_baselines(X, y, seed)
         _save_partial("k10", dict(settings=dict(n_clusters=10, n_labels_in_fit=args.labels,
-                                                **args.extra), seeds=rows,
+                                                deep_init=args.deep_init, **args.extra),
+                                  seeds=rows,
                                   partial=True))
         if seed == args.seeds[0] and not args.features:
             _save_samples_png(gm, RESULTS / f"gmvae_samples_k10{_TAG}.png", y_true=y)
@@ -241,7 +251,8 @@ def part_k10(args, X, y):
             n_collapsed=int(sum(v["collapsed"] for v in b)),
         )
     return dict(
-        settings=dict(n_clusters=10, n_labels_in_fit=args.labels, **args.extra),
+        settings=dict(n_clusters=10, n_labels_in_fit=args.labels, deep_init=args.deep_init,
+                      **args.extra),
         baselines=baselines,
         seeds=rows,
         mean_accuracy=float(np.mean(accs)),
@@ -553,6 +564,9 @@ def main(argv=None):
     p.add_argument("--features", action="store_true",
                    help="fit on deskew+HOG+PCA-100 features instead of pixels")
     p.add_argument("--tag", default="", help="suffix of the JSON/PNG names (variants)")
+    p.add_argument("--deep-init", type=json.loads, default=None,
+                   help="k10: init=DeepSpectralClustering(10, random_state=seed, **this JSON "
+                        "dict), e.g. '{}' for its defaults")
     p.add_argument("--extra", type=json.loads, default={},
                    help='JSON dict of extra GMVAEClusterer params, e.g. \'{"max_epochs": 5}\'')
     args = p.parse_args(argv)
