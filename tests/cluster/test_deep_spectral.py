@@ -99,3 +99,12 @@ def test_bad_input(digits):
         DeepSpectralClustering(10).fit(X[:5])
     with pytest.raises(ValueError, match="image_shape"):
         DeepSpectralClustering(2, image_shape=(5, 5)).fit(X[:50])
+
+
+def test_fit_leaves_the_callers_torch_rng_alone(digits):
+    X, _ = digits
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    DeepSpectralClustering(10, n_rounds=1, max_epochs=1, random_state=0).fit(X[:300])
+    np.testing.assert_array_equal(torch.rand(3).numpy(), expected.numpy())

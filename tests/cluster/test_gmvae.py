@@ -667,3 +667,27 @@ def test_init_deep_spectral(images):
     # anchored to its start: the mixture keeps (nearly) that partition (measured
     # 1.0 at 60 epochs; 0.42 with init_weight=0)
     assert cluster_accuracy(gm.init_labels_, gm.labels_) >= 0.95
+
+
+def test_unseeded_init_takes_the_gmvae_seed(images):
+    from sklearn.cluster import KMeans
+
+    X, _ = images
+    fits = [
+        GMVAEClusterer(3, init=KMeans(3, n_init=1), random_state=0, **TINY).fit(X)
+        for _ in range(2)
+    ]
+    assert fits[0].init_.random_state is not None
+    assert fits[0].init_.random_state == fits[1].init_.random_state
+    np.testing.assert_array_equal(fits[0].init_labels_, fits[1].init_labels_)
+    np.testing.assert_array_equal(fits[0].labels_, fits[1].labels_)
+    # the user's estimator is not changed
+    init = KMeans(3, n_init=1)
+    GMVAEClusterer(3, init=init, random_state=0, **TINY).fit(X)
+    assert init.random_state is None
+
+
+def test_score_samples_do_not_depend_on_the_batch(images):
+    X, _ = images
+    gm = GMVAEClusterer(3, random_state=0, **TINY).fit(X)
+    np.testing.assert_array_equal(gm.score_samples(X)[:7], gm.score_samples(X[:7]))
