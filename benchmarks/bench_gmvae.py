@@ -363,6 +363,13 @@ def _decode_eval(clusterer_fitted, Xtr, ytr, Xte, yte, n_labeled, seed):
     return float(np.mean(dec.predict(Xte) == yte))
 
 
+def _purity(y, labels):
+    """Share of rows in their cluster's majority class."""
+    tab = np.zeros((int(labels.max()) + 1, int(y.max()) + 1))
+    np.add.at(tab, (labels, y), 1)
+    return float(tab.max(axis=1).sum() / len(y))
+
+
 def part_k100(args, X, y):
     from sklearn.decomposition import PCA
     from sklearn.mixture import GaussianMixture
@@ -376,6 +383,11 @@ def part_k100(args, X, y):
         for name in ("GMVAEClusterer(100)", "GaussianMixture(100) on PCA-50"):
             if name.startswith("GMVAE"):
                 est = GMVAEClusterer(n_clusters=100, random_state=seed, **args.extra)
+                if args.deep_init is not None:
+                    from sklearn_fewlabel.cluster import DeepSpectralClustering
+
+                    est.set_params(init=DeepSpectralClustering(
+                        100, random_state=seed, **args.deep_init))
             else:
                 if args.skip_gmm:
                     continue
@@ -396,9 +408,25 @@ def part_k100(args, X, y):
                 ]
                 row[f"test_acc_{n_lab}_labels"] = float(np.mean(accs))
                 row[f"test_acc_{n_lab}_labels_draws"] = accs
+            if name.startswith("GMVAE"):
+                row["purity"] = _purity(ytr, est.labels_)
+                row["init_purity"] = _purity(ytr, est.init_labels_)
+            if hasattr(getattr(est, "init_", None), "round_labels_"):
+                # DeepSpectralClustering start: every round's purity, and the
+                # start itself decoded the same way
+                row["init_round_purity"] = [_purity(ytr, lab) for lab in est.init_.round_labels_]
+                row["init_fit_seconds"] = est.init_.fit_time_
+                for n_lab in (100, 10):
+                    accs = [
+                        _decode_eval(est.init_, Xtr, ytr, Xte, yte, n_lab, 1000 * seed + r)
+                        for r in range(3)
+                    ]
+                    row[f"init_test_acc_{n_lab}_labels"] = float(np.mean(accs))
+                    row[f"init_test_acc_{n_lab}_labels_draws"] = accs
             print(json.dumps(row), flush=True)
             rows.append(row)
-            _save_partial("k100", dict(settings=dict(n_clusters=100, **args.extra), rows=rows,
+            _save_partial("k100", dict(settings=dict(n_clusters=100, deep_init=args.deep_init,
+                                                     **args.extra), rows=rows,
                                        partial=True))
             if name.startswith("GMVAE") and seed == args.seeds[0] and not args.features:
                 _save_samples_png(est, RESULTS / f"gmvae_samples_k100{_TAG}.png", n_show=20)
@@ -409,7 +437,8 @@ def part_k100(args, X, y):
             k: float(np.mean([r[k] for r in rs]))
             for k in ("fit_seconds", "test_acc_100_labels", "test_acc_10_labels")
         }
-    return dict(settings=dict(n_clusters=100, **args.extra), rows=rows, summary=summary)
+    return dict(settings=dict(n_clusters=100, deep_init=args.deep_init, **args.extra), rows=rows,
+                summary=summary)
 
 
 def _save_samples_png(gm, path, n_per=8, n_show=None, y_true=None):
