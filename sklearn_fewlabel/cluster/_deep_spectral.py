@@ -302,8 +302,10 @@ class DeepSpectralClustering(
         check_is_fitted(self)
         X = self._check_X(X, reset=False)
         if self.net_ is None:
-            return self.pca_.transform(X) if self.pca_ is not None else X.astype(np.float64)
-        return embed(self.net_, X)
+            Z = self.pca_.transform(X) if self.pca_ is not None else X
+        else:
+            Z = embed(self.net_, X)
+        return np.asarray(Z, dtype=np.float64)
 
     def predict_proba(self, X):
         """Cluster responsibilities of new rows (the last spectral step's
