@@ -363,19 +363,13 @@ def _decode_eval(clusterer_fitted, Xtr, ytr, Xte, yte, n_labeled, seed):
     return float(np.mean(dec.predict(Xte) == yte))
 
 
-def _purity(y, labels):
-    """Share of rows in their cluster's majority class."""
-    tab = np.zeros((int(labels.max()) + 1, int(y.max()) + 1))
-    np.add.at(tab, (labels, y), 1)
-    return float(tab.max(axis=1).sum() / len(y))
-
-
 def part_k100(args, X, y):
     from sklearn.decomposition import PCA
     from sklearn.mixture import GaussianMixture
     from sklearn.pipeline import make_pipeline
 
     from sklearn_fewlabel.cluster import GMVAEClusterer
+    from sklearn_fewlabel.metrics import cluster_purity as _purity
 
     Xtr, ytr, Xte, yte = X[:60000], y[:60000], X[60000:], y[60000:]
     rows = []

@@ -10,7 +10,6 @@ import numbers
 import time
 
 import numpy as np
-import torch
 from sklearn.base import (
     BaseEstimator,
     ClassNamePrefixFeaturesOutMixin,
@@ -24,6 +23,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..neighbors._graph import ALGORITHMS
+from ..neural._device import seeded_torch
 from ..neural._image_net import ImageInputMixin, embed, fit_image_net
 from ._spectral import KNNSpectralClustering
 
@@ -251,9 +251,7 @@ class DeepSpectralClustering(
         self.round_labels_ = [labels]
         self.net_ = None
         augment = self._jitter(self.augment)
-        devices = [torch.device(self.device).index or 0] if self.device.startswith("cuda") else []
-        with torch.random.fork_rng(devices=devices):  # the caller's torch RNG is left as it was
-            torch.manual_seed(seed)
+        with seeded_torch(seed, self.device):  # the caller's torch RNG is left as it was
             labels, spectral = self._rounds(X, spectral, n, seed, augment, t0)
         self.spectral_ = spectral
         self.labels_ = labels

@@ -31,7 +31,7 @@ from skorch.history import History
 from skorch.utils import to_tensor
 
 from ..neural._checkpoint import EpochState, load_state, resume_or_fit
-from ..neural._device import check_device
+from ..neural._device import check_device, seeded_torch
 from ..neural._loader import _ArrayLoader, _DeviceLoaderNet
 from ..utils import check_partially_labeled
 from ._gmvae_module import GMVAEModule
@@ -485,10 +485,8 @@ class GMVAEClusterer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterM
         if self.checkpoint_dir is not None:
             paths, saved, seed = self._open_checkpoint(Xt, y_cls, seed)
         batch_size = min(int(self.batch_size), n_samples)
-        devices = [torch.device(device).index or 0] if device.startswith("cuda") else []
 
-        with torch.random.fork_rng(devices=devices):
-            torch.manual_seed(seed)
+        with seeded_torch(seed, device):
             module = GMVAEModule(
                 Xt.shape[1], self.n_clusters, self.latent_dim, hidden_dims, self.likelihood_
             )

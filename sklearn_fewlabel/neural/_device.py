@@ -1,5 +1,7 @@
 """The torch device an estimator asked for, checked once for all network estimators."""
 
+import contextlib
+
 import torch
 
 
@@ -12,3 +14,14 @@ def check_device(device):
             "use device='cpu'."
         )
     return str(dev)
+
+
+@contextlib.contextmanager
+def seeded_torch(seed, device):
+    """Seed torch for a fit on ``device`` and give the caller's random state
+    back afterwards (``torch.random.fork_rng`` over the CPU and that CUDA
+    device)."""
+    devices = [torch.device(device).index or 0] if str(device).startswith("cuda") else []
+    with torch.random.fork_rng(devices=devices):
+        torch.manual_seed(seed)
+        yield
