@@ -49,6 +49,7 @@ k100
 import argparse
 import json
 import os
+import pickle
 import platform
 import sys
 import time
@@ -350,15 +351,24 @@ def part_resume(args, X, y):
     return out
 
 
-def _decode_eval(clusterer_fitted, Xtr, ytr, Xte, yte, n_labeled, seed):
-    from sklearn.frozen import FrozenEstimator
+_RESP_CACHE = {}
+
+
+def _decode_eval(clusterer_fitted, Xtr, ytr, Xte, yte, n_labeled, seed, fallback="graph"):
+    from bench_decoding_sweep import _CachedResponsibilities
 
     from sklearn_fewlabel.model_selection import mask_labels
     from sklearn_fewlabel.semi_supervised import ClusterLabelDecoder
 
+    # responsibilities computed once per fitted clusterer (a DeepSpectralClustering
+    # re-embeds all rows on every call), then looked up by each decoding
+    cache = _RESP_CACHE.setdefault(id(clusterer_fitted), {})
+    for A in (Xtr, Xte):
+        if id(A) not in cache:
+            cache[id(A)] = clusterer_fitted.predict_proba(A)
     y_masked = mask_labels(ytr, n_labeled, strategy="stratified", random_state=seed)
-    dec = ClusterLabelDecoder(FrozenEstimator(clusterer_fitted), decoding="soft",
-                              refit_clusterer=False)
+    dec = ClusterLabelDecoder(_CachedResponsibilities(cache), decoding="soft",
+                              refit_clusterer=False, fallback=fallback, random_state=seed)
     dec.fit(Xtr, y_masked)
     return float(np.mean(dec.predict(Xte) == yte))
 
@@ -375,6 +385,7 @@ def part_k100(args, X, y):
     rows = []
     for seed in args.seeds:
         for name in ("GMVAEClusterer(100)", "GaussianMixture(100) on PCA-50"):
+            _RESP_CACHE.clear()  # ids of freed models may be reused
             if name.startswith("GMVAE"):
                 est = GMVAEClusterer(n_clusters=100, random_state=seed, **args.extra)
                 if args.deep_init is not None:
@@ -389,19 +400,35 @@ def part_k100(args, X, y):
                     PCA(50, random_state=seed),
                     GaussianMixture(100, covariance_type="diag", random_state=seed),
                 )
-            t0, c0 = time.perf_counter(), time.process_time()
-            est.fit(Xtr)
-            fit_s = time.perf_counter() - t0
-            row = dict(model=name, seed=seed, fit_seconds=fit_s,
-                       fit_cpu_seconds=time.process_time() - c0)
+            saved = (Path(args.models_dir) / f"k100{_TAG}_s{seed}.pkl"
+                     if args.models_dir and name.startswith("GMVAE") else None)
+            if saved is not None and saved.exists():
+                # a fit saved by an earlier run with the same settings: decode it again
+                with open(saved, "rb") as f:
+                    est = pickle.load(f)
+                times = json.loads(saved.with_suffix(".json").read_text())
+                row = dict(model=name, seed=seed, loaded_from=str(saved), **times)
+            else:
+                t0, c0 = time.perf_counter(), time.process_time()
+                est.fit(Xtr)
+                row = dict(model=name, seed=seed, fit_seconds=time.perf_counter() - t0,
+                           fit_cpu_seconds=time.process_time() - c0)
+                if saved is not None:
+                    saved.parent.mkdir(parents=True, exist_ok=True)
+                    with open(saved, "wb") as f:
+                        pickle.dump(est, f)
+                    saved.with_suffix(".json").write_text(json.dumps(
+                        {k: row[k] for k in ("fit_seconds", "fit_cpu_seconds")}))
             for n_lab in (100, 10):
-                # label draws: 3 per budget, seeded by the training seed
-                accs = [
-                    _decode_eval(est, Xtr, ytr, Xte, yte, n_lab, 1000 * seed + r)
-                    for r in range(3)
-                ]
-                row[f"test_acc_{n_lab}_labels"] = float(np.mean(accs))
-                row[f"test_acc_{n_lab}_labels_draws"] = accs
+                # label draws: 3 per budget, seeded by the training seed; the
+                # default fallback ("graph") and the previous one ("nearest")
+                for fallback, suffix in (("graph", ""), ("nearest", "_nearest")):
+                    accs = [
+                        _decode_eval(est, Xtr, ytr, Xte, yte, n_lab, 1000 * seed + r, fallback)
+                        for r in range(3)
+                    ]
+                    row[f"test_acc_{n_lab}_labels{suffix}"] = float(np.mean(accs))
+                    row[f"test_acc_{n_lab}_labels{suffix}_draws"] = accs
             if name.startswith("GMVAE"):
                 row["purity"] = _purity(ytr, est.labels_)
                 row["init_purity"] = _purity(ytr, est.init_labels_)
@@ -411,12 +438,14 @@ def part_k100(args, X, y):
                 row["init_round_purity"] = [_purity(ytr, lab) for lab in est.init_.round_labels_]
                 row["init_fit_seconds"] = est.init_.fit_time_
                 for n_lab in (100, 10):
-                    accs = [
-                        _decode_eval(est.init_, Xtr, ytr, Xte, yte, n_lab, 1000 * seed + r)
-                        for r in range(3)
-                    ]
-                    row[f"init_test_acc_{n_lab}_labels"] = float(np.mean(accs))
-                    row[f"init_test_acc_{n_lab}_labels_draws"] = accs
+                    for fallback, suffix in (("graph", ""), ("nearest", "_nearest")):
+                        accs = [
+                            _decode_eval(est.init_, Xtr, ytr, Xte, yte, n_lab, 1000 * seed + r,
+                                         fallback)
+                            for r in range(3)
+                        ]
+                        row[f"init_test_acc_{n_lab}_labels{suffix}"] = float(np.mean(accs))
+                        row[f"init_test_acc_{n_lab}_labels{suffix}_draws"] = accs
             print(json.dumps(row), flush=True)
             rows.append(row)
             _save_partial("k100", dict(settings=dict(n_clusters=100, deep_init=args.deep_init,
@@ -586,6 +615,9 @@ def main(argv=None):
                    help="k10: pass this many stratified labels to fit (use with label_weight)")
     p.add_argument("--features", action="store_true",
                    help="fit on deskew+HOG+PCA-100 features instead of pixels")
+    p.add_argument("--models-dir", default=None,
+                   help="k100: pickle each GMVAE fit there (with its fit times), and decode "
+                        "a saved fit instead of fitting again")
     p.add_argument("--tag", default="", help="suffix of the JSON/PNG names (variants)")
     p.add_argument("--deep-init", type=json.loads, default=None,
                    help="k10: init=DeepSpectralClustering(10, random_state=seed, **this JSON "
