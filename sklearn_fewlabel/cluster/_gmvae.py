@@ -281,7 +281,11 @@ class GMVAEClusterer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterM
     (``benchmarks/bench_gmvae.py k10 --deep-init '{}' --extra
     '{"init_weight": 20}'``). The same start without the anchor fell to
     85.0% (seed 0). ``init_weight=20`` was chosen on seed 0 between 0 and 20,
-    with and without ``ImageJitter`` (97.1% with it).
+    with and without ``ImageJitter`` (97.1% with it). With 100 clusters
+    (60k training images, about 14 minutes per fit) and
+    ``ClusterLabelDecoder(decoding="soft")`` from 100 stratified labels the
+    same recipe classifies 95.24% +- 0.40 of the test images (5 seeds,
+    94.56-95.57; ``bench_gmvae.py k100``).
 
     Examples
     --------
