@@ -64,6 +64,20 @@ def test_labelled_rows_keep_their_true_targets(digits_3_per_class):
     assert np.mean(s.predict(X[lab]) == y_part[lab]) > 0.9
 
 
+def test_warns_when_a_later_round_leaves_out_many_rows(digits_3_per_class):
+    # the threshold of round 1 applied to the flatter distributions of the refining graph
+    X, y, y_part = digits_3_per_class
+    s = NetworkStudentClassifier(PoissonLearning(), max_epochs=2, threshold=0.9, rounds=2,
+                                 random_state=0)
+    with pytest.warns(UserWarning, match="left out .* in round 2"):
+        s.fit(X, y_part)
+    assert s.n_pseudo_labeled_ < 0.9 * (y_part == -1).sum()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)  # one round: the user's threshold, no warning
+        NetworkStudentClassifier(PoissonLearning(), max_epochs=1, threshold=0.9, rounds=1,
+                                 random_state=0).fit(X, y_part)
+
+
 def test_options_hard_threshold_rounds_and_4d_input(digits_3_per_class):
     X, y, y_part = digits_3_per_class
     for kw in ({"targets": "soft"}, {"threshold": 0.3}, {"rounds": 1}, {"augment": None}):
