@@ -352,9 +352,7 @@ class NetworkStudentClassifier(_ImageNetworkMixin, SemiSupervisedClassifierMixin
             self.n_pseudo_labeled_ = int((keep & ~labeled).sum())
             left_out = 1.0 - self.n_pseudo_labeled_ / max(int((~labeled).sum()), 1)
             if r and left_out > 0.1:
-                # a later round's targets come from the refining graph, whose
-                # distributions are flatter than the teacher's (MNIST, 10 labels,
-                # threshold=0.5: 23% of the rows left out, the student fell to 92%)
+                # later rounds' targets are flatter than the teacher's (see `threshold`)
                 warnings.warn(
                     f"{name}: threshold={self.threshold} left out {100 * left_out:.0f}% of the "
                     f"unlabelled rows in round {r + 1}, whose targets (refine={self.refine!r}) "
