@@ -68,6 +68,9 @@ def run(config, seed, epochs, X, y, Xt, yt, method="student", rounds=1):
             teacher = default_teacher(random_state=seed) if method == "fixmatch_teacher" else None
             model = FixMatchClassifier(teacher, max_epochs=epochs, random_state=seed)
         model.fit(X, y_part)
+        if method == "student" and rounds > 1:
+            # "graph" picks its learner by the labels per class (since session 17)
+            out["refine"] = f"{model.refine}/{model.refine_learner_}"
         out["student_wall_s"] = round(time.time() - t, 1)
         out["student_cpu_s"] = round(time.process_time() - c, 1)
     teacher = model.teacher_
@@ -128,11 +131,12 @@ def main(argv=None):
                 row = run(config, seed, args.epochs, X, y, Xt, yt, args.method, args.rounds)
                 row["threads"] = args.threads
                 key = (config, seed, args.epochs, args.threads, args.method, row.get("targets"),
-                       row.get("teacher", "PoissonLearning"), row.get("rounds", 1))
+                       row.get("teacher", "PoissonLearning"), row.get("rounds", 1),
+                       row.get("refine"))
                 res = [r for r in res if (r["config"], r["seed"], r["epochs"], r.get("threads"),
                                           r.get("method", "student"), r.get("targets"),
                                           r.get("teacher", "PoissonLearning"),
-                                          r.get("rounds", 1)) != key]
+                                          r.get("rounds", 1), r.get("refine")) != key]
                 res.append(row)
                 path.write_text(json.dumps(res, indent=1))
                 print(row, flush=True)
@@ -168,14 +172,17 @@ def report(res):
                   "| labels | seed | teacher, unlabelled training rows % | student per round, "
                   "unlabelled training rows % | student per round, test % | targets changed | "
                   "wall s |", "|---|---|---|---|---|---|---|"]
-        for r in sorted(rounds, key=lambda r: (r["config"], r["seed"])):
+        def label(r):  # rows before session 17 say "graph": Poisson learning
+            return r["config"] + ("" if r["refine"] == "graph" else f" ({r['refine']})")
+
+        for r in sorted(rounds, key=lambda r: (label(r), r["seed"])):
             lines.append(
-                f"| {r['config']} | {r['seed']} | {r['teacher_train_acc']} | "
+                f"| {label(r)} | {r['seed']} | {r['teacher_train_acc']} | "
                 f"{' → '.join(map(str, r['round_train_acc']))} | "
                 f"{' → '.join(map(str, r['round_acc']))} | {r['round_changes']} | "
                 f"{r['student_wall_s']:.0f} |")
-        for config in sorted({r["config"] for r in rounds}):
-            rr = [r for r in rounds if r["config"] == config]
+        for config in sorted({label(r) for r in rounds}):
+            rr = [r for r in rounds if label(r) == config]
             tr, te = (np.array([r[k] for r in rr]) for k in ("round_train_acc", "round_acc"))
             lines.append(
                 f"| {config} | mean ({len(rr)}) | "
