@@ -179,15 +179,17 @@ def test_graph_refinement_spreads_when_every_class_has_ten_labels(digits_3_per_c
         "poisson": PoissonLearning(n_neighbors=10, random_state=0),
         "spreading": KNNLabelSpreading(n_neighbors=10, random_state=0),
     }
-    # "graph": spreading at 10 labels per class, Poisson at 3 (the learner follows y, not the fit)
+    # "graph": spreading at 10 labels per class on average, Poisson at 3 (it follows y)
     for refine, y_part, learner in [("graph", y10, "spreading"), ("graph", y3, "poisson"),
                                     ("poisson", y10, "poisson"), ("spreading", y3, "spreading")]:
         s.set_params(refine=refine)
         np.testing.assert_allclose(s._refined_targets(X, y_part, 0),
                                    expected[learner].fit(Z, y_part).label_distributions_)
     y9 = y10.copy()
-    y9[np.flatnonzero(y10 == 4)[0]] = -1  # one class with 9 labels: Poisson
+    y9[np.flatnonzero(y10 == 4)[0]] = -1  # 99 labels: 9.9 per class, Poisson
     assert NetworkStudentClassifier(refine="graph")._refine_learner(y9) == "poisson"
+    y9[np.flatnonzero(y10 == -1)[0]] = 5  # 100 labels, one class with 9: the mean decides
+    assert NetworkStudentClassifier(refine="graph")._refine_learner(y9) == "spreading"
     named = np.array([-1 if v == -1 else f"digit {v}" for v in y10], dtype=object)
     assert NetworkStudentClassifier(refine="graph")._refine_learner(named) == "spreading"
     one = NetworkStudentClassifier(PoissonLearning(), max_epochs=1, rounds=1, random_state=0)
