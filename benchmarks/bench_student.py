@@ -68,9 +68,6 @@ def run(config, seed, epochs, X, y, Xt, yt, method="student", rounds=1):
             teacher = default_teacher(random_state=seed) if method == "fixmatch_teacher" else None
             model = FixMatchClassifier(teacher, max_epochs=epochs, random_state=seed)
         model.fit(X, y_part)
-        if method == "student" and rounds > 1:
-            # "graph" picks its learner by the labels per class (since session 17)
-            out["refine"] = f"{model.refine}/{model.refine_learner_}"
         out["student_wall_s"] = round(time.time() - t, 1)
         out["student_cpu_s"] = round(time.process_time() - c, 1)
     teacher = model.teacher_
@@ -172,7 +169,7 @@ def report(res):
                   "| labels | seed | teacher, unlabelled training rows % | student per round, "
                   "unlabelled training rows % | student per round, test % | targets changed | "
                   "wall s |", "|---|---|---|---|---|---|---|"]
-        def label(r):  # rows before session 17 say "graph": Poisson learning
+        def label(r):  # "graph": Poisson learning; "graph/spreading": label spreading (session 17)
             return r["config"] + ("" if r["refine"] == "graph" else f" ({r['refine']})")
 
         for r in sorted(rounds, key=lambda r: (label(r), r["seed"])):

@@ -12,8 +12,9 @@ on the unlabelled *training* rows only:
   teacher and a one-round student (cached in ``--cache``), then each learner on the
   student's hidden layer -- the targets the second student would train on;
 - ``digits``: scikit-learn's digits (pixels / 16), 3 and 10 labels per class, 3 draws, a
-  ``PoissonLearning`` teacher, two rounds of 30 epochs with ``refine="poisson"`` and
-  ``refine="spreading"``: the second student's accuracy.
+  ``PoissonLearning`` teacher, two rounds of 30 epochs, the second round's targets from
+  Poisson learning (the estimator's ``refine="graph"``) or from label spreading (a subclass
+  here): the second student's accuracy (``none``: one round).
 
 Lines are appended to ``results/student_refine.jsonl``.
 """
@@ -42,6 +43,15 @@ from sklearn_fewlabel.semi_supervised._student import default_teacher  # noqa: E
 from sklearn_fewlabel.utils._models import training_proba  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "results" / "student_refine.jsonl"
+
+
+class SpreadingRefineStudent(NetworkStudentClassifier):
+    """The student whose later rounds take their targets from label spreading, instead of
+    Poisson learning, on the kNN graph of the previous student's hidden layer."""
+
+    def _refined_targets(self, X, y, seed):
+        graph = KNNLabelSpreading(n_neighbors=min(10, X.shape[0] - 1), random_state=seed)
+        return graph.fit(embed(self.net_, X), y).label_distributions_
 
 
 def emit(row):
@@ -101,10 +111,9 @@ def digits(args):
             for refine in ("none", "poisson", "spreading"):
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    m = NetworkStudentClassifier(
-                        PoissonLearning(), max_epochs=30, rounds=1 if refine == "none" else 2,
-                        refine="graph" if refine == "none" else refine, random_state=seed,
-                    ).fit(X, yp)
+                    cls = SpreadingRefineStudent if refine == "spreading" else NetworkStudentClassifier
+                    m = cls(PoissonLearning(), max_epochs=30, rounds=1 if refine == "none" else 2,
+                            random_state=seed).fit(X, yp)
                 row[refine] = acc(m.predict(X), y, unl)
             emit(row)
 

@@ -18,13 +18,9 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..base import SemiSupervisedClassifierMixin
 from ..neural._image_net import ImageInputMixin, embed, fit_image_net
-from ..utils import check_partially_labeled, unlabeled_mask
+from ..utils import check_partially_labeled
 from ..utils._models import training_proba
-from ._propagation import KNNLabelSpreading, PoissonLearning
-
-#: ``refine="graph"`` solves the refining graph with label spreading instead of
-#: Poisson learning when the labels average at least this many per class.
-_SPREAD_MIN_LABELS = 10
+from ._propagation import PoissonLearning
 
 
 def default_teacher(image_shape=(28, 28), random_state=None):
@@ -127,8 +123,7 @@ class NetworkStudentClassifier(_ImageNetworkMixin, SemiSupervisedClassifierMixin
        every mini-batch, AdamW and a cosine learning-rate schedule.
 
     With ``rounds > 1`` each later round trains a fresh student on new
-    targets: by default (``refine="graph"``) :class:`PoissonLearning` (or, with
-    10 or more labels per class on average, :class:`KNNLabelSpreading`) from the
+    targets: by default (``refine="graph"``) :class:`PoissonLearning` from the
     original labels on the kNN graph of the previous student's learnt
     representation (its hidden layer, ``module.embed``), the graph-on-network-
     features step of Iscen et al. (CVPR 2019); ``refine="self"`` takes the
@@ -188,27 +183,16 @@ class NetworkStudentClassifier(_ImageNetworkMixin, SemiSupervisedClassifierMixin
         unlabelled training rows on every draw, from 98.79-98.83% to
         98.87-98.93%, for about 6.5 instead of 4 minutes on 2 CPU cores;
         ``rounds=1`` is the faster student.
-    refine : {"graph", "poisson", "spreading", "self"}, default="graph"
-        Targets of the rounds after the first. The graph options: the
-        previous student embeds every training row (``module.embed(x)`` when
-        the module has it, else its logits) and a graph learner with
-        ``n_neighbors=10`` on those embeddings, from the original labels,
-        gives the new targets (seconds for 60,000 rows): ``"poisson"``
-        (:class:`PoissonLearning`), ``"spreading"``
-        (:class:`KNNLabelSpreading`), or ``"graph"``, which takes spreading
-        when the labels average at least 10 per class and Poisson learning
-        otherwise. Measured on the unlabelled training rows of MNIST, the
-        graph on a first student's hidden layer: with 10 labels per class
-        (5 draws) spreading 98.99% against Poisson's 98.91% (better on 4
-        draws, -0.02 on one); with 1 and 3 per class (one draw) Poisson
-        98.92 / 99.06% against 98.83 / 98.93%. Poisson learning spreads
-        labels from few sources evenly and does not let one label inside a
-        small mode of its class (e.g. 9s with a hooked tail) take that mode;
-        spreading does. ``benchmarks/bench_student_refine.py``. ``"self"``:
-        the previous student's probabilities; it did not improve on one
-        round on MNIST (98.82 -> 98.81 -> 98.78% for 1 / 2 / 3 rounds, one
+    refine : {"graph", "self"}, default="graph"
+        Targets of the rounds after the first. ``"graph"``: the previous
+        student embeds every training row (``module.embed(x)`` when the
+        module has it, else its logits); :class:`PoissonLearning` with
+        ``n_neighbors=10`` on those embeddings, with the original labels,
+        gives the new targets (a few seconds for 60,000 rows). ``"self"``:
+        the previous student's probabilities. ``"self"`` did not improve on
+        one round on MNIST (98.82 -> 98.81 -> 98.78% for 1 / 2 / 3 rounds, one
         draw); on scikit-learn's digits (30 epochs, a PoissonLearning
-        teacher, 3 draws each at 3 and 10 labels per class) the graph
+        teacher, 3 draws each at 3 and 10 labels per class) ``"graph"``
         scored 0.0 to 1.35 points above one round on all 6 draws, ``"self"``
         -0.5 to +0.6.
     device : str, default="cpu"
@@ -229,9 +213,6 @@ class NetworkStudentClassifier(_ImageNetworkMixin, SemiSupervisedClassifierMixin
         The trained student (last round).
     classes_ : ndarray of shape (n_classes,)
         Class labels.
-    refine_learner_ : {"poisson", "spreading", "self"} or None
-        What the later rounds' targets came from (``refine="graph"``
-        resolved by the mean labels per class); ``None`` with ``rounds=1``.
     round_changes_ : list of int
         Per round after the first: training rows whose hard target changed
         from the previous round's.
@@ -279,7 +260,7 @@ class NetworkStudentClassifier(_ImageNetworkMixin, SemiSupervisedClassifierMixin
         "weight_decay": [Interval(numbers.Real, 0, None, closed="left")],
         "augment": [None, StrOptions({"jitter"}), callable],
         "rounds": [Interval(numbers.Integral, 1, None, closed="left")],
-        "refine": [StrOptions({"graph", "poisson", "spreading", "self"})],
+        "refine": [StrOptions({"graph", "self"})],
         "device": [str, torch.device],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -379,36 +360,19 @@ class NetworkStudentClassifier(_ImageNetworkMixin, SemiSupervisedClassifierMixin
                     UserWarning,
                 )
             self.net_ = self._train(X[keep], T[keep])
-        self.refine_learner_ = (
-            None if self.rounds == 1 else "self" if self.refine == "self" else self._refine_learner(y)
-        )
         self.classes_ = classes
         return self
 
     def _refined_targets(self, X, y, seed):
         """Targets of the next round: the previous student's own probabilities
-        (``refine="self"``), or a graph learner from the labels on the kNN graph
-        of its embeddings of the training rows (see ``refine``)."""
+        (``refine="self"``), or Poisson learning from the labels on the kNN graph
+        of its embeddings of the training rows (``"graph"``)."""
         if self.refine == "self":
             return self._net_proba(self.net_, X)
         Z = embed(self.net_, X)
-        k = min(10, X.shape[0] - 1)
-        if self._refine_learner(y) == "spreading":
-            graph = KNNLabelSpreading(n_neighbors=k, random_state=seed)
-        else:
-            graph = PoissonLearning(n_neighbors=k, random_state=seed)
+        graph = PoissonLearning(n_neighbors=min(10, X.shape[0] - 1), random_state=seed)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
             graph.fit(Z, y)
         return np.asarray(graph.label_distributions_, dtype=np.float64)
 
-    def _refine_learner(self, y):
-        """``"poisson"`` or ``"spreading"``: ``refine`` itself, or for ``"graph"``
-        spreading when the labels average at least ``_SPREAD_MIN_LABELS`` per class
-        (the mean, not the minimum: a stratified draw of 100 MNIST labels gives
-        one class 9)."""
-        if self.refine != "graph":
-            return self.refine
-        y = np.asarray(y)
-        _, counts = np.unique(y[~unlabeled_mask(y)], return_counts=True)
-        return "spreading" if counts.mean() >= _SPREAD_MIN_LABELS else "poisson"

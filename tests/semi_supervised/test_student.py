@@ -166,37 +166,6 @@ def test_graph_refinement_solves_on_the_students_representation(digits_3_per_cla
     assert not np.allclose(P, s._net_proba(s.net_, X))  # not the student's own output
 
 
-def test_graph_refinement_spreads_when_every_class_has_ten_labels(digits_3_per_class):
-    from sklearn_fewlabel import KNNLabelSpreading, mask_labels
-    from sklearn_fewlabel.neural._image_net import embed as _embed
-
-    X, y, y3 = digits_3_per_class
-    y10 = mask_labels(y, 100, random_state=0)  # 10 labels per class
-    s = NetworkStudentClassifier(PoissonLearning(), max_epochs=2, random_state=0).fit(X, y10)
-    assert s.refine_learner_ == "spreading"
-    Z = _embed(s.net_, X)
-    expected = {
-        "poisson": PoissonLearning(n_neighbors=10, random_state=0),
-        "spreading": KNNLabelSpreading(n_neighbors=10, random_state=0),
-    }
-    # "graph": spreading at 10 labels per class on average, Poisson at 3 (it follows y)
-    for refine, y_part, learner in [("graph", y10, "spreading"), ("graph", y3, "poisson"),
-                                    ("poisson", y10, "poisson"), ("spreading", y3, "spreading")]:
-        s.set_params(refine=refine)
-        np.testing.assert_allclose(s._refined_targets(X, y_part, 0),
-                                   expected[learner].fit(Z, y_part).label_distributions_)
-    y9 = y10.copy()
-    y9[np.flatnonzero(y10 == 4)[0]] = -1  # 99 labels: 9.9 per class, Poisson
-    assert NetworkStudentClassifier(refine="graph")._refine_learner(y9) == "poisson"
-    y9[np.flatnonzero(y10 == -1)[0]] = 5  # 100 labels, one class with 9: the mean decides
-    assert NetworkStudentClassifier(refine="graph")._refine_learner(y9) == "spreading"
-    named = np.array([-1 if v == -1 else f"digit {v}" for v in y10], dtype=object)
-    assert NetworkStudentClassifier(refine="graph")._refine_learner(named) == "spreading"
-    one = NetworkStudentClassifier(PoissonLearning(), max_epochs=1, rounds=1, random_state=0)
-    assert one.fit(X, y3).refine_learner_ is None
-    assert one.set_params(rounds=2, refine="self").fit(X, y3).refine_learner_ == "self"
-
-
 def test_rounds_refine_graph_and_self(digits_3_per_class):
     X, y, y_part = digits_3_per_class
     unl = y_part == -1
