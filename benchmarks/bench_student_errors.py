@@ -40,6 +40,7 @@ import torch  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _precomputed import PrecomputedTeacher  # noqa: E402
+from bench_student_teachers import cached  # noqa: E402
 from sklearn.cluster import KMeans  # noqa: E402
 from sklearn.decomposition import PCA  # noqa: E402
 
@@ -52,17 +53,6 @@ from sklearn_fewlabel.semi_supervised._student import default_teacher  # noqa: E
 from sklearn_fewlabel.utils._models import training_proba  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
-
-
-def cached(path, compute):
-    path = Path(path)
-    if path.exists():
-        return np.load(path)
-    t = time.time()
-    out = compute()
-    np.save(path, out)
-    print(f"{path.name}: {time.time() - t:.0f} s", flush=True)
-    return out
 
 
 def groups(y_true, y_pred, rows, n=3):
@@ -108,8 +98,8 @@ def main(argv=None):
             m.fit(Xtr, yp)
             return np.hstack([m.predict_proba(Xtr), embed(m.net_, Xtr)]), m.predict_proba(Xte)
 
-        Q = cached(f"{pre}_Q.npy", fit_teacher)
-        F = cached(f"{pre}_F.npy", lambda: default_teacher(random_state=seed)[:-1]
+        Q = cached(Path(f"{pre}_Q.npy"), fit_teacher)
+        F = cached(Path(f"{pre}_F.npy"), lambda: default_teacher(random_state=seed)[:-1]
                    .fit_transform(Xtr))
         if not Path(f"{pre}_S.npy").exists():
             t = time.time()
