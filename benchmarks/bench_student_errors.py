@@ -39,18 +39,15 @@ import torch  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _precomputed import PrecomputedTeacher  # noqa: E402
-from bench_student_teachers import cached  # noqa: E402
+from _student_cache import first_student  # noqa: E402
 from sklearn.cluster import KMeans  # noqa: E402
 from sklearn.decomposition import PCA  # noqa: E402
 
-from sklearn_fewlabel import NetworkStudentClassifier, load_mnist, mask_labels  # noqa: E402
+from sklearn_fewlabel import load_mnist, mask_labels  # noqa: E402
 from sklearn_fewlabel.feature_extraction import DeskewImages  # noqa: E402
 from sklearn_fewlabel.neural import ImageJitter  # noqa: E402
-from sklearn_fewlabel.neural._image_net import embed, fit_image_net  # noqa: E402
+from sklearn_fewlabel.neural._image_net import fit_image_net  # noqa: E402
 from sklearn_fewlabel.semi_supervised import KNNLabelSpreading, PoissonLearning  # noqa: E402
-from sklearn_fewlabel.semi_supervised._student import default_teacher  # noqa: E402
-from sklearn_fewlabel.utils._models import training_proba  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -88,27 +85,10 @@ def main(argv=None):
     for n in args.labels:
         yp = mask_labels(ytr, n, random_state=900 + seed)
         unl = yp == -1
-        pre = cache / f"s{seed}_n{n}"
 
-        def fit_teacher():
-            return training_proba(default_teacher(random_state=seed).fit(Xtr, yp), Xtr)
-
-        def fit_student():
-            m = NetworkStudentClassifier(PrecomputedTeacher(Q), rounds=1, random_state=seed)
-            m.fit(Xtr, yp)
-            return np.hstack([m.predict_proba(Xtr), embed(m.net_, Xtr)]), m.predict_proba(Xte)
-
-        Q = cached(Path(f"{pre}_Q.npy"), fit_teacher)
-        F = cached(Path(f"{pre}_F.npy"), lambda: default_teacher(random_state=seed)[:-1]
-                   .fit_transform(Xtr))
-        if not Path(f"{pre}_S.npy").exists():
-            t = time.time()
-            S, Ste = fit_student()
-            np.save(f"{pre}_S.npy", S)
-            np.save(f"{pre}_Ste.npy", Ste)
-            print(f"student: {time.time() - t:.0f} s", flush=True)
-        S, Ste = np.load(f"{pre}_S.npy"), np.load(f"{pre}_Ste.npy")
-        P1, Z1 = S[:, :10], S[:, 10:]
+        A = first_student(Xtr, Xte, yp, seed, cache / f"s{seed}_n{n}")
+        Q, F, P1, Ste = A["Q"], A["F"], A["P1"], A["P1te"]
+        Z1 = A["Z1"].astype(np.float64)
         q, s = Q.argmax(1), P1.argmax(1)
         teachers[n] = q
 

@@ -11,7 +11,6 @@ Appends a line to ``results/student_mode_labels.jsonl``.
 """
 
 import argparse
-import json
 import os
 import time
 import warnings
@@ -21,6 +20,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "2")
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
+from _student_cache import append_line  # noqa: E402
 
 from sklearn_fewlabel import NetworkStudentClassifier, load_mnist, mask_labels  # noqa: E402
 from sklearn_fewlabel.semi_supervised._student import default_teacher  # noqa: E402
@@ -60,10 +60,7 @@ def main(argv=None):
         g = unl12 & (y == a) & (q == b)
         row[f"group_{a}_as_{b}_right"] = f"{int(np.sum(pred[g] == a))}/{int(g.sum())}"
         row[f"test_{a}_as_{b}"] = int(np.sum((yt == a) & (pred_t == b)))
-    line = json.dumps(row)
-    print(line, flush=True)
-    with open(OUT, "a") as f:
-        f.write(line + "\n")
+    append_line(OUT, row)
 
 
 if __name__ == "__main__":

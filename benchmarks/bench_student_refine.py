@@ -20,7 +20,6 @@ Lines are appended to ``results/student_refine.jsonl``.
 """
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -34,13 +33,11 @@ import torch  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _precomputed import PrecomputedTeacher  # noqa: E402
+from _student_cache import append_line, first_student  # noqa: E402
 
 from sklearn_fewlabel import NetworkStudentClassifier, load_mnist, mask_labels  # noqa: E402
 from sklearn_fewlabel.neural._image_net import embed  # noqa: E402
 from sklearn_fewlabel.semi_supervised import KNNLabelSpreading, PoissonLearning  # noqa: E402
-from sklearn_fewlabel.semi_supervised._student import default_teacher  # noqa: E402
-from sklearn_fewlabel.utils._models import training_proba  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "results" / "student_refine.jsonl"
 
@@ -54,13 +51,6 @@ class SpreadingRefineStudent(NetworkStudentClassifier):
         return graph.fit(embed(self.net_, X), y).label_distributions_
 
 
-def emit(row):
-    line = json.dumps(row)
-    print(line, flush=True)
-    with open(OUT, "a") as f:
-        f.write(line + "\n")
-
-
 def acc(pred, y, rows):
     return round(100 * float(np.mean(pred[rows] == y[rows])), 3)
 
@@ -69,24 +59,14 @@ def mnist(args):
     cache = Path(args.cache)
     cache.mkdir(parents=True, exist_ok=True)
     X, y = load_mnist(subset="train")
-    X = X.astype(np.float32)
+    X, Xt = X.astype(np.float32), load_mnist(subset="test")[0].astype(np.float32)
     for seed in args.seeds:
         for n in args.labels:
             yp = mask_labels(y, n, random_state=900 + seed)
             unl = yp == -1
-            pre = cache / f"s{seed}_n{n}"
             t = time.time()
-            if not Path(f"{pre}_Z1.npy").exists():
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    Q = training_proba(default_teacher(random_state=seed).fit(X, yp), X)
-                    m = NetworkStudentClassifier(PrecomputedTeacher(Q), rounds=1,
-                                                 random_state=seed).fit(X, yp)
-                np.save(f"{pre}_Q.npy", Q)
-                np.save(f"{pre}_P1.npy", m.predict_proba(X))
-                np.save(f"{pre}_Z1.npy", embed(m.net_, X).astype(np.float32))
-            Q, P1 = np.load(f"{pre}_Q.npy"), np.load(f"{pre}_P1.npy")
-            Z = np.load(f"{pre}_Z1.npy").astype(np.float64)
+            A = first_student(X, Xt, yp, seed, cache / f"s{seed}_n{n}")
+            Q, P1, Z = A["Q"], A["P1"], A["Z1"].astype(np.float64)
             row = dict(part="mnist", seed=seed, labels=n, teacher=acc(Q.argmax(1), y, unl),
                        student_round1=acc(P1.argmax(1), y, unl))
             for name, G in (("poisson", PoissonLearning), ("spreading", KNNLabelSpreading)):
@@ -95,7 +75,7 @@ def mnist(args):
                     row[name] = acc(G(n_neighbors=10, random_state=seed).fit(Z, yp).transduction_,
                                     y, unl)
             row["seconds"] = round(time.time() - t)
-            emit(row)
+            append_line(OUT, row)
 
 
 def digits(args):
@@ -109,13 +89,13 @@ def digits(args):
             unl = yp == -1
             row = dict(part="digits", seed=seed, labels=per_class * 10)
             for refine in ("none", "poisson", "spreading"):
+                cls = SpreadingRefineStudent if refine == "spreading" else NetworkStudentClassifier
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    cls = SpreadingRefineStudent if refine == "spreading" else NetworkStudentClassifier
                     m = cls(PoissonLearning(), max_epochs=30, rounds=1 if refine == "none" else 2,
                             random_state=seed).fit(X, yp)
                 row[refine] = acc(m.predict(X), y, unl)
-            emit(row)
+            append_line(OUT, row)
 
 
 def main(argv=None):

@@ -20,7 +20,6 @@ the record. Every result line is appended to ``results/student_teachers.jsonl``.
 """
 
 import argparse
-import json
 import os
 import time
 import warnings
@@ -31,6 +30,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "2")
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from _precomputed import PrecomputedTeacher  # noqa: E402
+from _student_cache import append_line, cached  # noqa: E402
 
 from sklearn_fewlabel import NetworkStudentClassifier, load_mnist, mask_labels  # noqa: E402
 from sklearn_fewlabel.cluster import DeepSpectralClustering  # noqa: E402
@@ -39,23 +39,6 @@ from sklearn_fewlabel.semi_supervised._student import default_teacher  # noqa: E
 from sklearn_fewlabel.utils._models import training_proba  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "results" / "student_teachers.jsonl"
-
-
-def emit(row):
-    line = json.dumps(row)
-    print(line, flush=True)
-    with open(OUT, "a") as f:
-        f.write(line + "\n")
-
-
-def cached(path, compute):
-    if path.exists():
-        return np.load(path)
-    t = time.time()
-    out = compute()
-    np.save(path, out)
-    print(f"{path.name}: {time.time() - t:.1f} s", flush=True)
-    return out
 
 
 def main(argv=None):
@@ -92,9 +75,10 @@ def main(argv=None):
     _, mapping = cluster_accuracy(yp[lab], C[lab], return_mapping=True)
     dsc = np.array([mapping.get(c, -1) for c in range(C.max() + 1)])[C]
     agree = dsc == hog
-    emit(dict(seed=seed, hog=acc(hog), dsc=acc(dsc),
-              agree_frac=round(100 * float(agree[unl].mean()), 2), agree_acc=acc(hog, unl & agree),
-              disagree_hog=acc(hog, unl & ~agree), disagree_dsc=acc(dsc, unl & ~agree)))
+    append_line(OUT, dict(
+        seed=seed, hog=acc(hog), dsc=acc(dsc), agree_frac=round(100 * float(agree[unl].mean()), 2),
+        agree_acc=acc(hog, unl & agree), disagree_hog=acc(hog, unl & ~agree),
+        disagree_dsc=acc(dsc, unl & ~agree)))
 
     for variant in args.variants.split(","):
         threshold = 0.0
@@ -112,9 +96,10 @@ def main(argv=None):
         model = NetworkStudentClassifier(PrecomputedTeacher(P), threshold=threshold,
                                          rounds=args.rounds, random_state=seed).fit(Xtr, yp)
         wall = time.time() - t
-        emit(dict(seed=seed, variant=variant, rounds=args.rounds, kept=model.n_pseudo_labeled_,
-                  student_train=acc(model.predict(Xtr)),
-                  student_test=round(100 * model.score(Xte, yte), 2), wall=round(wall, 1)))
+        append_line(OUT, dict(
+            seed=seed, variant=variant, rounds=args.rounds, kept=model.n_pseudo_labeled_,
+            student_train=acc(model.predict(Xtr)),
+            student_test=round(100 * model.score(Xte, yte), 2), wall=round(wall, 1)))
 
 
 if __name__ == "__main__":
