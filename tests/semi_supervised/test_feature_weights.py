@@ -81,9 +81,65 @@ def test_fewlabel_shares_the_weighted_graph():
     assert clf.feature_weights_ is not None
     if clf.best_candidate_.startswith("poisson"):
         np.testing.assert_array_equal(clf.best_estimator_.feature_weights_, clf.feature_weights_)
-    unweighted = FewLabelClassifier(random_state=0).fit(X, y_part)  # default: no weights
+    unweighted = FewLabelClassifier(feature_weights=None, random_state=0).fit(X, y_part)
     assert unweighted.feature_weights_ is None
     assert clf.score(X, y) >= unweighted.score(X, y)
+
+
+def test_select_keeps_the_weighted_graph_where_its_estimate_wins():
+    X, y, y_part = _noisy(5)
+    un = y_part == -1
+    plain = FewLabelClassifier(feature_weights=None, random_state=0).fit(X, y_part)
+    clf = FewLabelClassifier(random_state=0).fit(X, y_part)  # default "select"
+    assert clf.feature_weights == "select" and clf.feature_weights_ is not None
+    names = list(clf.cv_results_["candidate"])
+    row = names.index(f"{clf.best_candidate_}+feature_weights")
+    base = names.index(clf.best_candidate_)
+    est = clf.cv_results_["mean_test_score"]
+    assert est[row] > est[base]
+    # the candidates themselves were estimated on the unweighted graph
+    np.testing.assert_array_equal(est[:row], plain.cv_results_["mean_test_score"])
+    assert np.mean(clf.transduction_[un] == y[un]) > np.mean(plain.transduction_[un] == y[un]) + 0.1
+    if clf.best_candidate_.startswith("poisson_k"):
+        np.testing.assert_array_equal(clf.best_estimator_.feature_weights_, clf.feature_weights_)
+    assert np.mean(clf.predict(X) == clf.transduction_) > 0.95  # new rows weighted too
+
+
+def test_select_weights_of_each_fold_come_from_that_folds_labels(monkeypatch):
+    from sklearn_fewlabel.semi_supervised import _fewlabel
+
+    seen = []
+    real = _fewlabel.fisher_weights
+
+    def spy(X, y_idx, labeled, n_classes, power):
+        seen.append(int(labeled.sum()))
+        return real(X, y_idx, labeled, n_classes, power)
+
+    monkeypatch.setattr(_fewlabel, "fisher_weights", spy)
+    X, y, y_part = _noisy(5)
+    clf = FewLabelClassifier(cv=5, random_state=0).fit(X, y_part)
+    n_lab = int((y_part != -1).sum())
+    assert len(seen) == 5 and all(s < n_lab for s in seen)  # one per fold, held-out rows left out
+    assert clf.feature_weights_ is not None
+
+
+def test_select_drops_the_weights_where_they_do_not_win():
+    # two concentric circles (every F statistic at the noise level): the plain graph is
+    # already right, weights cannot win; below 3 labels per class none are tried
+    from sklearn.datasets import make_circles
+
+    X, y = make_circles(600, noise=0.05, factor=0.5, random_state=0)
+    for per, tried in ((10, True), (2, False)):
+        rng = np.random.RandomState(0)
+        y_part = np.full(600, -1)
+        for c in (0, 1):
+            y_part[rng.choice(np.flatnonzero(y == c), per, replace=False)] = c
+        clf = FewLabelClassifier(random_state=0).fit(X, y_part)
+        assert clf.feature_weights_ is None
+        has_row = any(c.endswith("+feature_weights") for c in clf.cv_results_["candidate"])
+        assert has_row == tried
+        plain = FewLabelClassifier(feature_weights=None, random_state=0).fit(X, y_part)
+        np.testing.assert_array_equal(clf.transduction_, plain.transduction_)
 
 
 def test_noise_level_features_are_not_squashed_on_circles():
@@ -109,3 +165,16 @@ def test_noise_level_features_are_not_squashed_on_circles():
         squashed = PoissonLearning(feature_weights=None).fit(X * raw / np.sqrt(np.mean(raw**2)),
                                                              y_part)
         assert np.mean(squashed.transduction_[un] == y[un]) < 0.9
+
+
+def test_select_keeps_the_unweighted_pool_weights_when_another_candidate_wins(monkeypatch):
+    from sklearn_fewlabel.semi_supervised import _fewlabel
+
+    monkeypatch.setattr(_fewlabel, "_CHALLENGER_SE", -10.0)  # force the non-pool choice
+    X, y, y_part = _noisy(6)
+    kw = dict(candidates=["poisson_logistic", "poisson"], prune=False, random_state=0)
+    clf = FewLabelClassifier(**kw).fit(X, y_part)
+    plain = FewLabelClassifier(feature_weights=None, **kw).fit(X, y_part)
+    assert clf.best_candidate_.startswith("poisson_k") and clf.feature_weights_ is not None
+    assert clf.pool_weights_ == plain.pool_weights_ != (1.0, 0.0)
+    assert len({len(v) for v in clf.cv_results_.values()}) == 1
