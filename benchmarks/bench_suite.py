@@ -103,7 +103,9 @@ def run_cell(name, data, per, seed, only=None):
         acc = 100 * float(np.mean(model.predict(Xte) == yte))
         out[mname] = {"acc": round(acc, 2), "cpu_s": round(cpu, 2)}
         if mname == "FewLabelClassifier":
-            out[mname]["chose"] = model[-1].best_candidate_
+            # "+w": the chosen candidate on the label-weighted graph (feature_weights="select")
+            weighted = getattr(model[-1], "feature_weights_", None) is not None
+            out[mname]["chose"] = model[-1].best_candidate_ + ("+w" if weighted else "")
     return name, per, seed, out
 
 
