@@ -343,7 +343,9 @@ class FewLabelClassifier(SemiSupervisedClassifierMixin, BaseEstimator):
         graph candidate other than ``"matched_clusters"``, the chosen
         candidate is estimated again on the same folds with a graph of
         weighted features, each fold's weights computed from that fold's
-        labels only, and the weighted graph is kept if its estimate is higher
+        labels only (with the power that ``"auto"`` takes for the full label
+        set, so at 3 labels per class a fold with 2 labels of a class is still
+        weighted), and the weighted graph is kept if its estimate is higher
         (row ``"<candidate>+feature_weights"`` of ``cv_results_``;
         ``feature_weights_`` is then not None). Chosen on training rows only
         (``benchmarks/bench_fewlabel_weights.py``: the 13 suite datasets,
