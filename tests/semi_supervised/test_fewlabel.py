@@ -273,10 +273,23 @@ def test_matched_clusters_need_a_clear_gap_and_estimate_like_any_candidate(digit
     assert list(clf.cv_results_["candidate"]) == ["poisson_k10"]  # its stand-in
     Xb, yb, _ = _atypical_blobs(5, 2.0)
     y_part = _partial(yb, 3)
-    clf = FewLabelClassifier(random_state=0).fit(Xb, y_part)
+    clf = FewLabelClassifier(random_state=0, prune=False).fit(Xb, y_part)
     res = clf.cv_results_
     assert res["candidate"][0] == "matched_clusters_k10" and clf.selection_ == "estimate"
     assert np.isfinite(res["mean_test_score"]).all()
+    # the primary choice is right on every held-out label (standard error 0): no other
+    # candidate can be *strictly* better, so pruning stops each before its first fold,
+    # and the choice is the same
+    assert res["mean_test_score"][0] == 1.0
+    pruned = FewLabelClassifier(random_state=0).fit(Xb, y_part)
+    names = list(pruned.cv_results_["candidate"])
+    # (the pool's parts, Poisson k=10 and logistic regression, are estimated with it)
+    others = [names.index(c) for c in ("poisson_k20", "spreading_k10", "spreading_k20",
+                                       "pseudo_label")]
+    assert all(pruned.cv_results_["pruned"][i] for i in others)
+    assert all(np.isnan(pruned.cv_results_["split0_test_score"][i]) for i in others)
+    assert pruned.best_candidate_ == clf.best_candidate_
+    np.testing.assert_array_equal(pruned.transduction_, clf.transduction_)
     # the Poisson candidate's own estimate is not changed by the matching (or the
     # pool) built on it
     plain = FewLabelClassifier(candidates=["poisson"], random_state=0).fit(Xb, y_part)
