@@ -67,15 +67,20 @@ def label_feature_weights(X, y_idx, labeled, n_classes, mode):
     """
     if mode is None:
         return None
+    power = auto_power(y_idx, labeled, n_classes) if mode == "auto" else 0.5
+    if power is None:
+        return None
+    return fisher_weights(X, y_idx, labeled, n_classes, power)
+
+
+def auto_power(y_idx, labeled, n_classes):
+    """The power of ``max(F, 1)`` that ``mode="auto"`` takes for these labels:
+    None below 3 labels in the smallest class, 0.25 with 3-4, 0.5 from 5 on."""
     counts = np.bincount(y_idx[labeled], minlength=n_classes)
     smallest = int(counts.min()) if counts.size else 0
-    if mode == "auto":
-        if smallest < _AUTO_MIN:
-            return None
-        power = 0.25 if smallest < _AUTO_FULL else 0.5
-    else:
-        power = 0.5
-    return fisher_weights(X, y_idx, labeled, n_classes, power)
+    if smallest < _AUTO_MIN:
+        return None
+    return 0.25 if smallest < _AUTO_FULL else 0.5
 
 
 def fisher_weights(X, y_idx, labeled, n_classes, power):
