@@ -145,7 +145,9 @@ def _spectral_vectors(A, comp, n_cc, k, tol):
     return vals, vecs
 
 
-def _clear_gap_partition(W, n_groups, *, max_clusters=50, eigen_tol=1e-4, random_state=None):
+def _clear_gap_partition(
+    W, n_groups, *, max_clusters=50, eigen_tol=1e-4, random_state=None, always=False
+):
     """Spectral clusters of the graph ``W`` when its spectrum shows ``n_groups`` groups.
 
     The top ``max_clusters + 1`` eigenvalues of the normalised adjacency
@@ -155,7 +157,8 @@ def _clear_gap_partition(W, n_groups, *, max_clusters=50, eigen_tol=1e-4, random
     ``n_groups + 1`` eigenvectors gives the clusters. Returns
     ``(eigengap, labels)``: the number of groups read from the gap (None if no
     clear gap) and the cluster of every row (None unless the gap is at
-    ``n_groups``).
+    ``n_groups``, or ``always``: then the ``n_groups`` clusters whatever the
+    gap, for a caller that checks them another way).
     """
     n = W.shape[0]
     if n < 10 or n_groups < 2:
@@ -166,7 +169,7 @@ def _clear_gap_partition(W, n_groups, *, max_clusters=50, eigen_tol=1e-4, random
         warnings.simplefilter("ignore", ConvergenceWarning)
         vals, vecs = _spectral_vectors(_normalized_adjacency(W), comp, n_cc, k, eigen_tol)
     gap = _eigengap_clusters(vals, max_clusters)
-    if gap != n_groups:
+    if gap != n_groups and not always:
         return gap, None
     E = _unit_rows(vecs[:, : n_groups + 1])
     labels = KMeans(n_clusters=n_groups, n_init=10, random_state=random_state).fit_predict(E)

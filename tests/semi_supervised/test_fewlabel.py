@@ -266,6 +266,56 @@ def test_matched_clusters_recover_the_cluster_of_an_atypical_label(n_features, c
     assert clf.score(X, y) > 0.94
 
 
+def _ten_blobs_atypical_label():
+    """Ten wide blobs in 10-d (no clear spectral gap), one label each; class
+    0's label sits near the centre of the closest other blob."""
+    X, y, C = make_blobs(1000, n_features=10, centers=10, cluster_std=5.0, random_state=0,
+                         return_centers=True)
+    j = 1 + np.argmin(np.linalg.norm(C[1:] - C[0], axis=1))
+    i0 = np.flatnonzero(y == 0)[0]
+    X[i0] = C[j] + 0.15 * (C[0] - C[j])
+    y_part = np.full_like(y, -1)
+    y_part[i0] = 0
+    for c in range(1, 10):
+        rows = np.flatnonzero(y == c)
+        y_part[rows[np.argmin(np.linalg.norm(X[rows] - C[c], axis=1))]] = c
+    return X, y, y_part
+
+
+def test_one_label_rule_takes_clusters_that_agree_with_poisson():
+    X, y, y_part = _ten_blobs_atypical_label()
+    poisson = FewLabelClassifier(candidates=["poisson"], random_state=0).fit(X, y_part)
+    clf = FewLabelClassifier(random_state=0).fit(X, y_part)
+    assert clf.selection_ == "one label per class"
+    assert clf.eigengap_clusters_ is None  # the spectrum alone would not offer them
+    assert 0.875 <= clf.cluster_agreement_ < 0.95
+    assert clf.best_candidate_ == "matched_clusters_k10"
+    # the matched clusters undo part of what the atypical label cost Poisson learning
+    assert np.mean(clf.transduction_ == y) > np.mean(poisson.transduction_ == y) + 0.03
+    lab = y_part != -1
+    np.testing.assert_array_equal(clf.transduction_[lab], y_part[lab])
+    assert sorted(clf.best_estimator_.cluster_classes_) == list(range(10))
+    # the agreement is measured against the same Poisson solve the choice starts from
+    np.testing.assert_allclose(
+        clf.cluster_agreement_,
+        np.mean(poisson.transduction_ == clf.transduction_),
+    )
+
+
+def test_one_label_rule_keeps_poisson_where_clusters_disagree(digits):
+    X, y = digits
+    clf = FewLabelClassifier(random_state=0).fit(X, _partial(y, 1))
+    # digits' spectral clusters are not its classes: they agree with Poisson
+    # learning on too few rows to be trusted
+    assert clf.cluster_agreement_ < 0.875
+    assert clf.best_candidate_ == "poisson_k10"
+    assert not any(c.startswith("matched") for c in clf.cv_results_["candidate"])
+    plain = FewLabelClassifier(candidates=["poisson"], random_state=0).fit(X, _partial(y, 1))
+    np.testing.assert_array_equal(clf.transduction_, plain.transduction_)
+    # with an estimate (two labels per class) the check does not run
+    assert FewLabelClassifier(random_state=0).fit(X, _partial(y, 2)).cluster_agreement_ is None
+
+
 def test_matched_clusters_need_a_clear_gap_and_estimate_like_any_candidate(digits):
     X, y = digits  # no clear spectral gap at 10 groups
     clf = FewLabelClassifier(candidates=["matched_clusters"], random_state=0).fit(X, _partial(y, 2))
