@@ -113,9 +113,10 @@ def report(path=OUT):
         print(f"| {r['dataset']} | {r['seed']} | {r['eigengap']} | {100 * r['agreement']:.1f} | "
               f"{r['poisson']:.2f} | {r['matched']:.2f} | {r['matched'] - r['poisson']:+.2f} |")
     low = [r for r in one if r["agreement"] < 0.7]
-    print(f"({len(low)} draws with agreement below 70% not listed; there the clusters are "
-          f"{np.mean([r['matched'] - r['poisson'] for r in low]):+.2f} points on average, "
-          f"best {max(r['matched'] - r['poisson'] for r in low):+.2f})")
+    if low:
+        print(f"({len(low)} draws with agreement below 70% not listed; there the clusters are "
+              f"{np.mean([r['matched'] - r['poisson'] for r in low]):+.2f} points on average, "
+              f"best {max(r['matched'] - r['poisson'] for r in low):+.2f})")
     print("\nthreshold replay, one label per class (mean over all datasets' draws; the clear-gap "
           "rule kept):")
     for thr in (0.8, 0.85, 0.875, 0.9, 0.95, 1.01):
@@ -138,20 +139,24 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--datasets", default=",".join(DATASETS))
     p.add_argument("--seeds", type=int, default=5)
+    p.add_argument("--first-seed", type=int, default=0,
+                   help="label draws first-seed .. first-seed + seeds - 1 (label seed 2000 + draw)")
+    p.add_argument("--out", default=str(OUT), help="JSON-lines file to append to / report on")
     p.add_argument("--budgets", default="1,3,10")
     p.add_argument("--n-jobs", type=int, default=2)
     p.add_argument("--report", action="store_true")
     args = p.parse_args(argv)
     if args.report:
-        report()
+        report(args.out)
         return
-    with open(OUT, "a") as f:
+    with open(args.out, "a") as f:
         for name in args.datasets.split(","):
             Xtr, _, ytr, _ = load_split(name)
             X = StandardScaler().fit_transform(Xtr)
             res = Parallel(n_jobs=args.n_jobs)(
                 delayed(run_cell)(name, X, ytr, int(per), s)
-                for per in args.budgets.split(",") for s in range(args.seeds))
+                for per in args.budgets.split(",")
+                for s in range(args.first_seed, args.first_seed + args.seeds))
             for r in res:
                 r["n_classes"] = int(np.unique(ytr).shape[0])
                 print(json.dumps(r), flush=True)
