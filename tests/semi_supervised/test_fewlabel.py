@@ -17,6 +17,7 @@ from sklearn_fewlabel import (
     PoissonLearning,
     label_budget_curve,
 )
+from sklearn_fewlabel.semi_supervised import _fewlabel
 from sklearn_fewlabel.semi_supervised._fewlabel import _fold_ids, _pool_weights
 from sklearn_fewlabel.utils._testing import SEMI_SUPERVISED_EXPECTED_FAILED_CHECKS
 
@@ -289,6 +290,7 @@ def test_one_label_rule_takes_clusters_that_agree_with_poisson():
     assert clf.selection_ == "one label per class"
     assert clf.eigengap_clusters_ is None  # the spectrum alone would not offer them
     assert 0.875 <= clf.cluster_agreement_ < 0.95
+    assert clf.cluster_class_kept_ >= 0.25
     assert clf.best_candidate_ == "matched_clusters_k10"
     # the matched clusters undo part of what the atypical label cost Poisson learning
     assert np.mean(clf.transduction_ == y) > np.mean(poisson.transduction_ == y) + 0.03
@@ -313,7 +315,39 @@ def test_one_label_rule_keeps_poisson_where_clusters_disagree(digits):
     plain = FewLabelClassifier(candidates=["poisson"], random_state=0).fit(X, _partial(y, 1))
     np.testing.assert_array_equal(clf.transduction_, plain.transduction_)
     # with an estimate (two labels per class) the check does not run
-    assert FewLabelClassifier(random_state=0).fit(X, _partial(y, 2)).cluster_agreement_ is None
+    two = FewLabelClassifier(random_state=0).fit(X, _partial(y, 2))
+    assert two.cluster_agreement_ is None and two.cluster_class_kept_ is None
+
+
+def test_one_label_rule_refuses_clusters_that_erase_a_class(digits, monkeypatch):
+    X, y = digits
+    y_part = _partial(y, 1)
+    clf = FewLabelClassifier(random_state=0).fit(X, y_part)
+    # digits' clusters merge two digits: one class of Poisson learning keeps
+    # almost none of its rows under the matched clusters
+    poisson = clf.best_estimator_
+    assert clf.best_candidate_ == "poisson_k10"
+    matched = FewLabelClassifier(
+        candidates=["matched_clusters"], random_state=0
+    )
+    monkeypatch.setattr(_fewlabel, "_AGREEMENT", 0.0)
+    monkeypatch.setattr(_fewlabel, "_CLASS_KEPT", 0.0)
+    matched.fit(X, y_part)
+    assert matched.best_candidate_ == "matched_clusters_k10"
+    p, m = poisson.transduction_, matched.transduction_
+    kept = min(np.mean(m[p == c] == c) for c in np.unique(y))
+    np.testing.assert_allclose(clf.cluster_class_kept_, kept)
+    assert clf.cluster_class_kept_ < 0.25
+    # with the agreement bar lowered below this draw's agreement, the class
+    # condition alone keeps Poisson learning
+    monkeypatch.setattr(_fewlabel, "_AGREEMENT", clf.cluster_agreement_ - 0.01)
+    monkeypatch.setattr(_fewlabel, "_CLASS_KEPT", 0.25)
+    again = FewLabelClassifier(random_state=0).fit(X, y_part)
+    assert again.best_candidate_ == "poisson_k10"
+    monkeypatch.setattr(_fewlabel, "_CLASS_KEPT", 0.0)
+    assert FewLabelClassifier(random_state=0).fit(X, y_part).best_candidate_ == (
+        "matched_clusters_k10"
+    )
 
 
 def test_matched_clusters_need_a_clear_gap_and_estimate_like_any_candidate(digits):
