@@ -148,7 +148,8 @@ def report(path=OUT):
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--datasets", default=",".join(DATASETS),
-                   help="suite datasets (training split), or digits_all (all rows of digits)")
+                   help="suite datasets (training split), or digits_all / digits_all_raw (all "
+                        "rows of digits, standardised / raw pixels)")
     p.add_argument("--seeds", type=int, default=5)
     p.add_argument("--first-seed", type=int, default=0,
                    help="label draws first-seed .. first-seed + seeds - 1 (label seed 2000 + draw)")
@@ -162,11 +163,13 @@ def main(argv=None):
         return
     with open(args.out, "a") as f:
         for name in args.datasets.split(","):
-            if name == "digits_all":  # all 1,797 rows of digits (a check, not a suite set)
+            if name.startswith("digits_all"):  # all 1,797 rows of digits (a check, not a suite set)
                 Xtr, ytr = load_digits(return_X_y=True)
             else:
                 Xtr, _, ytr, _ = load_split(name)
-            X = StandardScaler().fit_transform(Xtr)
+            # digits_all_raw: the pixel values as they come (no StandardScaler)
+            raw = name == "digits_all_raw"
+            X = Xtr.astype(float) if raw else StandardScaler().fit_transform(Xtr)
             res = Parallel(n_jobs=args.n_jobs)(
                 delayed(run_cell)(name, X, ytr, int(per), s)
                 for per in args.budgets.split(",")

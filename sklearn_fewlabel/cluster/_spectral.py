@@ -158,7 +158,10 @@ def _clear_gap_partition(
     ``(eigengap, labels)``: the number of groups read from the gap (None if no
     clear gap) and the cluster of every row (None unless the gap is at
     ``n_groups``, or ``always``: then the ``n_groups`` clusters whatever the
-    gap, for a caller that checks them another way).
+    gap, for a caller that checks them another way). ``(None, None)`` when
+    ``W`` has fewer than 10 rows or ``n_groups < 2``; with ``always``, no
+    labels either where fewer than ``n_groups + 1`` eigenvectors were
+    computed (``n_groups`` above ``max_clusters``, or too few rows).
     """
     n = W.shape[0]
     if n < 10 or n_groups < 2:
@@ -169,7 +172,7 @@ def _clear_gap_partition(
         warnings.simplefilter("ignore", ConvergenceWarning)
         vals, vecs = _spectral_vectors(_normalized_adjacency(W), comp, n_cc, k, eigen_tol)
     gap = _eigengap_clusters(vals, max_clusters)
-    if gap != n_groups and not always:
+    if (gap != n_groups and not always) or vecs.shape[1] < n_groups + 1:
         return gap, None
     E = _unit_rows(vecs[:, : n_groups + 1])
     labels = KMeans(n_clusters=n_groups, n_init=10, random_state=random_state).fit_predict(E)

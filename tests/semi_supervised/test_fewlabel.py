@@ -289,8 +289,8 @@ def test_one_label_rule_takes_clusters_that_agree_with_poisson():
     clf = FewLabelClassifier(random_state=0).fit(X, y_part)
     assert clf.selection_ == "one label per class"
     assert clf.eigengap_clusters_ is None  # the spectrum alone would not offer them
-    assert 0.875 <= clf.cluster_agreement_ < 0.95
-    assert clf.cluster_class_kept_ >= 0.25
+    assert _fewlabel._AGREEMENT <= clf.cluster_agreement_ < 0.95
+    assert clf.cluster_class_kept_ >= _fewlabel._CLASS_KEPT
     assert clf.best_candidate_ == "matched_clusters_k10"
     # the matched clusters undo part of what the atypical label cost Poisson learning
     assert np.mean(clf.transduction_ == y) > np.mean(poisson.transduction_ == y) + 0.03
