@@ -253,10 +253,10 @@ class FewLabelClassifier(SemiSupervisedClassifierMixin, BaseEstimator):
       top 50 eigenvalues of the normalised adjacency sits at ``n_classes``
       and is at least 1.8 times the second largest, ``eigengap_clusters_``;
       at one label per class also where the labels confirm the clusters,
-      see below): the graph is cut into ``n_classes`` spectral clusters, the clusters are
-      matched one-to-one to the classes by their mean Poisson-learning
-      probabilities (Hungarian assignment), and every unlabelled row takes
-      its cluster's class. This is the cluster assumption taken at its word
+      see below): the graph is cut into ``n_classes`` spectral clusters, the
+      clusters are matched one-to-one to the classes by their mean
+      Poisson-learning probabilities (Hungarian assignment), and every
+      unlabelled row takes its cluster's class. This is the cluster assumption taken at its word
       where the data show it holds; it guards against one atypical label,
       whose class would otherwise lose its cluster to a neighbouring class.
       On MNIST (60k rows, deskew+HOG+PCA-100, 10 stratified labels) Poisson
@@ -348,16 +348,15 @@ class FewLabelClassifier(SemiSupervisedClassifierMixin, BaseEstimator):
     that passes 7/8. With both conditions the rule scored 80.22% on those
     140 draws against Poisson learning's 79.89% (MNIST-HOG +2.9 points on
     average, breast cancer +0.35, moons -0.9; the worst draw, on moons,
-    -6.7). The clusters of digits (all 1,797 rows) can
-    pass both: 2 of 40 draws after ``StandardScaler`` (-2.5 and -3.1
-    points), 12 of 40 on the raw pixels (below Poisson learning on 11 of
-    them, by up to 5.9 points; -0.7 points per draw over the 40): the check
-    cannot tell clusters that are wrong where Poisson learning is wrong
-    too. With two
-    or more labels in some class the check does not run
-    (``cluster_agreement_`` is None): offering the clusters by it at 3 and
-    10 labels per class lowered the choice's mean accuracy at 10
-    (MNIST-HOG, breast cancer and moons each 0.6-0.8 points).
+    -6.7). The clusters of digits (all 1,797 rows) can pass both: 2 of 40
+    draws after ``StandardScaler`` (-2.5 and -3.1 points), 12 of 40 on the
+    raw pixels (below Poisson learning on 11 of them, by up to 5.9 points;
+    -0.7 points per draw over the 40): the check cannot tell clusters that
+    are wrong where Poisson learning is wrong too. With two or more labels
+    in some class the check does not run (``cluster_agreement_`` is None):
+    offering the clusters by it at 3 and 10 labels per class lowered the
+    choice's mean accuracy at 10 (MNIST-HOG, breast cancer and moons each
+    0.6-0.8 points).
 
     Parameters
     ----------
@@ -579,9 +578,12 @@ class FewLabelClassifier(SemiSupervisedClassifierMixin, BaseEstimator):
     def _fit_candidate(self, name, X, y, labeled, classes, seed, fitted=None):
         """Fit one candidate on the labels of ``y``; returns the fitted model.
 
-        ``fitted``: candidates already fitted on the same labels (by name);
-        ``"matched_clusters"`` starts from the Poisson solve found there.
+        ``fitted``: candidates already fitted on the same labels (by name),
+        returned as they are; ``"matched_clusters"`` and ``"poisson_logistic"``
+        start from the Poisson solve found there.
         """
+        if fitted and name in fitted:
+            return fitted[name]
         base = name.split("_k")[0]
         if base == "poisson_logistic":
             graph, supervised = (
@@ -994,19 +996,16 @@ class FewLabelClassifier(SemiSupervisedClassifierMixin, BaseEstimator):
             self._prepare_graphs(self._X_graph, weighted["ks"], [names[best]], seed,
                                  classes.shape[0])
             self._pool_weights, self.eigengap_clusters_ = weighted["pool_weights"], gap
-        if weighted is not None:  # (never with one label per class) other graphs
-            fitted = {}
         t = time.perf_counter()
-        if self.best_candidate_ in fitted:  # the Poisson solve of the agreement check
-            self.best_estimator_ = fitted[self.best_candidate_]
-        else:
-            self.best_estimator_ = self._fit_candidate(
-                self.best_candidate_, X, y, labeled, classes, seed, fitted=fitted
-            )
+        # ``fitted``: the agreement check's Poisson solve (one label per class
+        # only, so never beside the weighted track's other graphs)
+        self.best_estimator_ = self._fit_candidate(
+            self.best_candidate_, X, y, labeled, classes, seed, fitted=fitted
+        )
         fit_time = time.perf_counter() - t
-        if self.best_candidate_.split("_k")[0] in ("matched_clusters", "poisson_logistic") or (
-            self.best_candidate_ in fitted
-        ):  # these reuse the Poisson solve of the agreement check
+        if self.best_candidate_ in fitted or self.best_candidate_.split("_k")[0] in (
+            "matched_clusters", "poisson_logistic"
+        ):  # these reuse that solve: it is part of their fit
             fit_time += agreement_time
         if weighted is not None:  # the final fit is the weighted row's
             extra[3].append(fit_time)
