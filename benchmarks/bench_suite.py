@@ -3,7 +3,8 @@
 Run: ``python benchmarks/bench_suite.py [--datasets a,b] [--seeds 5]`` (``make bench-suite``).
 One thread per process, joblib over (dataset, budget, seed) cells with ``--n-jobs``.
 Writes ``benchmarks/results/suite.json`` and ``suite_margins.png``; ``--report`` prints the
-README tables from the JSON.
+README tables from the JSON. Further label seeds: ``--first-seed 5 --seeds 10 --out
+benchmarks/results/suite_seeds_5_14.json``; ``--report --also <that JSON>`` reports all seeds together.
 
 Protocol: stratified 70/30 train/test split (``random_state=0``); all training rows given to
 ``fit``, only the budget labelled: 1, 3 and 10 labels per class drawn stratified from the training
@@ -113,8 +114,16 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--datasets", default=",".join(DATASETS))
     p.add_argument("--seeds", type=int, default=5)
+    p.add_argument("--first-seed", type=int, default=0,
+                   help="label seeds 1000+first-seed ... (default 0: the suite's five)")
+    p.add_argument("--out", default=None,
+                   help="JSON path (default benchmarks/results/suite.json); the heatmap is "
+                        "written beside it as <stem>_margins.png")
     p.add_argument("--n-jobs", type=int, default=2)
     p.add_argument("--report", action="store_true")
+    p.add_argument("--also", default=None,
+                   help="with --report: comma-separated JSONs of further label seeds (written by "
+                        "--first-seed/--out) merged into the tables; no heatmap is written")
     p.add_argument("--methods", default=None,
                    help="comma-separated method names to re-run (the others' results in the "
                         "JSON are kept); default: all")
@@ -122,7 +131,7 @@ def main(argv=None):
     only = None if args.methods is None else set(args.methods.split(","))
     if only is not None and not only <= set(methods()):
         p.error(f"--methods must name methods of {sorted(methods())}")
-    path = RESULTS / "suite.json"
+    path = RESULTS / "suite.json" if args.out is None else Path(args.out)
     res = json.loads(path.read_text()) if path.exists() else {}
     if not args.report:
         for name in args.datasets.split(","):
@@ -130,13 +139,23 @@ def main(argv=None):
             data = load_split(name)
             cells = Parallel(n_jobs=args.n_jobs)(
                 delayed(run_cell)(name, data, per, s, only)
-                for per in BUDGETS for s in range(args.seeds))
+                for per in BUDGETS
+                for s in range(args.first_seed, args.first_seed + args.seeds))
             for _, per, s, out in cells:
                 res.setdefault(f"{name}/{per}", {}).setdefault(str(s), {}).update(out)
             print(f"{name}: {time.time() - t:.0f} s", flush=True)
             path.write_text(json.dumps(res, indent=1))
+    if args.also:
+        for extra in args.also.split(","):
+            for key, seeds in json.loads(Path(extra).read_text()).items():
+                clash = set(seeds) & set(res.get(key, {}))
+                if clash:
+                    p.error(f"{extra}: seeds {sorted(clash)} of {key} are already in {path}")
+                res.setdefault(key, {}).update(seeds)
+        print(report(res))
+        return
     print(report(res))
-    plot(res)
+    plot(res, path.with_name(path.stem + "_margins.png"))
 
 
 def summarise(res):
@@ -187,7 +206,7 @@ def report(res):
     return "\n".join(lines)
 
 
-def plot(res):
+def plot(res, png=RESULTS / "suite_margins.png"):
     if not res:
         return
     import matplotlib
@@ -208,7 +227,7 @@ def plot(res):
     fig.colorbar(im, label="test accuracy − best of the cell (points, clipped at −20)")
     ax.set_title("Margin to the best method per (dataset, labels per class)")
     fig.tight_layout()
-    fig.savefig(RESULTS / "suite_margins.png", dpi=110)
+    fig.savefig(png, dpi=110)
 
 
 if __name__ == "__main__":
