@@ -4,7 +4,8 @@ Run: ``python benchmarks/bench_suite.py [--datasets a,b] [--seeds 5]`` (``make b
 One thread per process, joblib over (dataset, budget, seed) cells with ``--n-jobs``.
 Writes ``benchmarks/results/suite.json`` and ``suite_margins.png``; ``--report`` prints the
 README tables from the JSON. Further label seeds: ``--first-seed 5 --seeds 10 --out
-benchmarks/results/suite_seeds_5_14.json``; ``--report --also <that JSON>`` reports all seeds together.
+benchmarks/results/suite_seeds_5_14.json``; ``--report --also <that JSON>`` reports all seeds
+together.
 
 Protocol: stratified 70/30 train/test split (``random_state=0``); all training rows given to
 ``fit``, only the budget labelled: 1, 3 and 10 labels per class drawn stratified from the training
