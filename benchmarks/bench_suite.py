@@ -204,6 +204,19 @@ def report(res):
         lines.append(f"| {r['cell']} | {fl - max(m.values()):+.1f} ({r['best']}) | "
                      f"{fl - m['LogisticRegression (labelled only)']:+.1f} | {fl - base:+.1f} | "
                      + ", ".join(f"{c} ×{n}" for c, n in sorted(chose.items())) + " |")
+    # issue 12's floors, in one place
+    n_seeds = sorted({len(seeds) for seeds in res.values()})
+    below_lr = [f"{r['cell']} ({r['mean']['FewLabelClassifier'] - r['mean'][SUPERVISED[0]]:+.1f})"
+                for r in rows
+                if r["mean"]["FewLabelClassifier"] < r["mean"][SUPERVISED[0]] - 1.0]
+    below_best = [f"{r['cell']} ({r['mean']['FewLabelClassifier'] - max(r['mean'].values()):+.1f})"
+                  for r in rows
+                  if r["mean"]["FewLabelClassifier"] < max(r["mean"].values()) - 2.0]
+    first = min(mean_rank, key=mean_rank.get)
+    lines += ["", f"Floors ({'/'.join(map(str, n_seeds))} label seeds per cell): best mean rank "
+              f"{first} ({mean_rank[first]:.2f}); FewLabelClassifier more than 1 point below "
+              f"logistic regression: {', '.join(below_lr) or 'none'}; more than 2 points below the "
+              f"cell's best: {', '.join(below_best) or 'none'}."]
     return "\n".join(lines)
 
 
