@@ -120,7 +120,9 @@ def check_partially_labeled(
     ValueError
         If ``y`` is 2-D with more than one column, its length differs from
         ``n_samples``, it holds NaN or infinite values, non-integral floats,
-        or no labelled row at all.
+        or no labelled row at all, or it is an array of fixed-width strings
+        holding ``"-1"`` (what ``-1`` written into a string array becomes;
+        use an object array, where only the integer ``-1`` is unlabelled).
 
     Examples
     --------
@@ -153,6 +155,22 @@ def check_partially_labeled(
             f"rows, y has {y_arr.shape[0]}."
         )
     kind = y_arr.dtype.kind
+    # numpy stores -1 written into a string array as the string "-1" (cut to
+    # "-" in a one-character array): the rows meant to be unlabelled would
+    # silently become a class of their own
+    marker = None
+    if kind in "US":
+        marker = "-1"[: y_arr.dtype.itemsize // (4 if kind == "U" else 1)]
+    if marker and np.any(y_arr == y_arr.dtype.type(marker)):
+        raise ValueError(
+            f"{who}y is an array of strings that holds the string {marker!r}. Written "
+            f"into a string array, -1 becomes the label {marker!r} (a class of its "
+            "own), not the unlabelled marker. Build y with dtype=object and set "
+            "unlabelled rows to the integer -1 (e.g. y = labels.astype(object); "
+            f"y[unlabelled] = -1); if {marker!r} really is a class name, pass "
+            "y.astype(object): in an object array only the integer -1 marks "
+            "unlabelled rows."
+        )
     if kind == "f":
         if not np.all(np.isfinite(y_arr)):
             raise ValueError(

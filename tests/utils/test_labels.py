@@ -37,6 +37,24 @@ def test_list_mixing_strings_and_int_minus_one():
     assert set(classes) == {"cat", "dog"}
 
 
+@pytest.mark.parametrize("names, marker", [(["cat", "dog"], "-1"), (["a", "b"], "-")])
+def test_minus_one_written_into_a_string_array_is_an_error(names, marker):
+    # -1 assigned into a string array is stored as the string "-1" (cut to "-"
+    # in a one-character array): a silent class of its own
+    y = np.array(names * 2)
+    y[[1, 3]] = -1
+    assert y.dtype.kind == "U" and y[1] == marker
+    with pytest.raises(ValueError, match=f"holds the string '{marker}'.*dtype=object"):
+        check_partially_labeled(y)
+    np.testing.assert_array_equal(y, [names[0], marker, names[0], marker])  # not mutated
+    # the fix the message gives works
+    y_obj = y.astype(object)
+    y_obj[[1, 3]] = -1
+    _, labeled, classes = check_partially_labeled(y_obj)
+    np.testing.assert_array_equal(labeled, [True, False, True, False])
+    assert list(classes) == [names[0]]
+
+
 def test_fixed_width_strings_are_all_labeled():
     mask = unlabeled_mask(np.array(["a", "b"]))
     assert not mask.any()
