@@ -371,7 +371,10 @@ class FewLabelClassifier(SemiSupervisedClassifierMixin, BaseEstimator):
         "pseudo_label", "logistic")``. ``"matched_clusters"`` is
         dropped when the spectrum shows no clear gap at ``n_classes`` groups
         (``"poisson"`` with the smallest ``n_neighbors`` takes its place if
-        nothing else is left).
+        nothing else is left). If the labelled rows hold a single class (a
+        warning says so), only ``"poisson"`` with the smallest
+        ``n_neighbors`` is fitted: it predicts that class everywhere, where
+        the supervised candidates would need two classes.
     cv : int, default=5
         Maximum number of folds of the labelled-only estimate.
     feature_weights : {"select", "auto", "fisher"} or None, default="select"
@@ -931,6 +934,11 @@ class FewLabelClassifier(SemiSupervisedClassifierMixin, BaseEstimator):
         rng = check_random_state(self.random_state)
         seed = rng.randint(np.iinfo(np.int32).max)
         names = self._candidate_names(ks)
+        if classes.shape[0] == 1:
+            # one labelled class (check_partially_labeled has warned): the
+            # supervised and cluster candidates need two; Poisson learning
+            # predicts that class, as the warning says
+            names = [f"poisson_k{ks[0]}"]
         y_idx = np.zeros(n, dtype=np.int64)
         y_idx[labeled] = np.searchsorted(classes, y[labeled])
         # "select": the candidates are estimated without weights; the chosen one
@@ -941,7 +949,7 @@ class FewLabelClassifier(SemiSupervisedClassifierMixin, BaseEstimator):
         )
         self._X_graph = apply_feature_weights(X, self.feature_weights_)
         # one label per class: no estimate, the clusters are checked another way
-        one_label = np.bincount(y_idx[labeled]).max() < 2
+        one_label = np.bincount(y_idx[labeled]).max() < 2 and classes.shape[0] > 1
         self._prepare_graphs(
             self._X_graph, ks, names, seed, classes.shape[0], partition=one_label
         )
@@ -985,7 +993,10 @@ class FewLabelClassifier(SemiSupervisedClassifierMixin, BaseEstimator):
             )
         self.best_candidate_ = names[best]
         extra, weighted = None, None
-        if self.feature_weights == "select" and n_folds and not np.isnan(mean[best]):
+        if (
+            self.feature_weights == "select" and n_folds and not np.isnan(mean[best])
+            and classes.shape[0] > 1
+        ):
             extra, weighted = self._weighted_track(
                 X, y, y_idx, labeled, classes, names[best], float(mean[best]), rng_state, seed
             )

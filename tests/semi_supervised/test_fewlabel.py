@@ -459,3 +459,21 @@ def test_poisson_logistic_pool_is_poisson_learning_without_an_estimate(digits):
     assert np.isnan(clf.cv_results_["mean_test_score"]).all()
     poisson = PoissonLearning(random_state=None).fit(X, y_part)
     np.testing.assert_array_equal(clf.transduction_, poisson.transduction_)
+
+
+@pytest.mark.parametrize("n_labels", [1, 4])
+@pytest.mark.parametrize("feature_weights", ["select", "auto"])
+def test_single_labelled_class_predicts_it_as_warned(n_labels, feature_weights):
+    # the validator warns "every prediction will be that class": the fit must
+    # not then fail in a candidate that needs two classes (logistic regression)
+    X, y = make_blobs(90, centers=3, random_state=0)
+    y_part = np.full(90, -1)
+    y_part[np.flatnonzero(y == 0)[:n_labels]] = 0
+    with pytest.warns(UserWarning, match="only one class"):
+        model = FewLabelClassifier(feature_weights=feature_weights, random_state=0).fit(
+            X, y_part
+        )
+    assert model.best_candidate_ == "poisson_k10"
+    np.testing.assert_array_equal(model.predict(X), 0)
+    proba = model.predict_proba(X)
+    assert proba.shape == (90, 1) and np.allclose(proba, 1.0)
