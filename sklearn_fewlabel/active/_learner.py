@@ -371,7 +371,14 @@ class ActiveLearner(MetaEstimatorMixin, SemiSupervisedClassifierMixin, BaseEstim
             Predicted classes.
         """
         check_is_fitted(self)
-        return self.estimator_.predict(X)
+        return self.estimator_.predict(self._check_new(X))
+
+    def _check_new(self, X):
+        # as in fit: feature names and count checked here, the final estimator
+        # (fitted on the validated array) sees an array
+        return validate_data(
+            self, X, accept_sparse="csr", dtype=[np.float64, np.float32], reset=False
+        )
 
     @available_if(_estimator_has("predict_proba"))
     def predict_proba(self, X):
@@ -388,4 +395,38 @@ class ActiveLearner(MetaEstimatorMixin, SemiSupervisedClassifierMixin, BaseEstim
             Columns follow ``classes_``.
         """
         check_is_fitted(self)
-        return self.estimator_.predict_proba(X)
+        return self.estimator_.predict_proba(self._check_new(X))
+
+    @available_if(_estimator_has("predict_log_proba"))
+    def predict_log_proba(self, X):
+        """Log class probabilities from the final estimator.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Rows to classify.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Columns follow ``classes_``.
+        """
+        check_is_fitted(self)
+        return self.estimator_.predict_log_proba(self._check_new(X))
+
+    @available_if(_estimator_has("decision_function"))
+    def decision_function(self, X):
+        """Decision scores from the final estimator.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Rows to score.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            As the final estimator returns them.
+        """
+        check_is_fitted(self)
+        return self.estimator_.decision_function(self._check_new(X))

@@ -208,3 +208,25 @@ def test_verbose_shows_a_progress_bar_and_is_silent_by_default(blobs, capsys):
                   verbose=True).fit(X, y)
     err = capsys.readouterr().err
     assert "ActiveLearner" in err and "2/2" in err and "labels=8" in err
+
+
+def test_dataframe_feature_names_checked_at_predict_without_spurious_warning():
+    pd = pytest.importorskip("pandas")
+    X, y = make_blobs(120, centers=3, random_state=0)
+    X = pd.DataFrame(X, columns=["a", "b"])
+    learner = ActiveLearner(
+        SelfTrainingClassifier(LogisticRegression()), n_labels=9, batch_size=3, random_state=0
+    ).fit(X, y)
+    np.testing.assert_array_equal(learner.feature_names_in_, ["a", "b"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the fitted columns: no "feature names" warning
+        pred = learner.predict(X)
+        proba = learner.predict_proba(X)
+        log_proba = learner.predict_log_proba(X)
+        scores = learner.decision_function(X)
+    assert pred.shape == (120,) and scores.shape == (120, 3)
+    np.testing.assert_allclose(np.exp(log_proba), proba)
+    with pytest.raises(ValueError, match="feature names"):
+        learner.predict(X.rename(columns={"a": "z"}))
+    with pytest.raises(ValueError, match="features"):
+        learner.predict_proba(X.to_numpy()[:, :1])
