@@ -12,6 +12,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..base import SemiSupervisedClassifierMixin
 from ..utils import check_partially_labeled
+from ..utils._labels import check_unlabeled_not_a_class
 from ._auto import AutoSampling
 from ..utils._models import final_model
 from ._coverage import CoverageSampling
@@ -172,8 +173,9 @@ class ActiveLearner(MetaEstimatorMixin, SemiSupervisedClassifierMixin, BaseEstim
     ----------
     estimator : estimator, default=None
         Classifier accepting ``-1`` in ``y`` (any of this library; a
-        scikit-learn classifier inside :class:`LabelBudget` or
-        ``SelfTrainingClassifier``). ``None``:
+        scikit-learn classifier inside ``SelfTrainingClassifier``; a plain
+        supervised classifier would learn ``-1`` as a class, which ``fit``
+        refuses with a ``ValueError``). ``None``:
         :class:`~sklearn_fewlabel.FewLabelClassifier`.
     strategy : str or query strategy, default="auto"
         ``"auto"`` (:class:`AutoSampling`), ``"coverage"``, ``"uncertainty"``,
@@ -341,6 +343,7 @@ class ActiveLearner(MetaEstimatorMixin, SemiSupervisedClassifierMixin, BaseEstim
                 "classes. Query more rows (n_labels) or check the oracle."
             )
         self.estimator_ = rounds["model"]
+        check_unlabeled_not_a_class(self.estimator_, estimator_name=type(self).__name__)
         self.labels_ = rounds["labels"]
         self.queried_ = np.concatenate(queried) if queried else np.empty(0, dtype=np.int64)
         self.classes_ = self.estimator_.classes_

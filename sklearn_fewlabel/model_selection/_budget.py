@@ -15,7 +15,13 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import _num_samples, check_is_fitted, indexable
 
 from ..utils._allocation import allocate_proportional
-from ..utils._labels import UNLABELED, _is_label_matrix, check_partially_labeled, unlabeled_mask
+from ..utils._labels import (
+    UNLABELED,
+    _is_label_matrix,
+    check_partially_labeled,
+    check_unlabeled_not_a_class,
+    unlabeled_mask,
+)
 from ._scorer import labeled_scorer
 from ._split import LabeledStratifiedKFold
 
@@ -248,7 +254,9 @@ class LabelBudget(MetaEstimatorMixin, BaseEstimator):
     ----------
     estimator : estimator object
         A semi-supervised estimator that accepts ``-1`` in ``y`` (or a
-        pipeline ending in one).
+        pipeline ending in one). A supervised classifier would learn ``-1``
+        as a class: ``fit`` raises a ``ValueError`` then (wrap it in
+        :class:`~sklearn.semi_supervised.SelfTrainingClassifier`).
     n_labeled : int or float, default=100
         The budget: a count or a fraction in ``(0, 1]`` of the labelled rows.
     strategy : {"random", "stratified", "representative"} or callable, \
@@ -346,6 +354,7 @@ class LabelBudget(MetaEstimatorMixin, BaseEstimator):
             keep = keep.any(axis=1)
         self.labeled_indices_ = np.flatnonzero(keep)
         self.estimator_ = clone(self.estimator).fit(X, y_masked, **fit_params)
+        check_unlabeled_not_a_class(self.estimator_, estimator_name=type(self).__name__)
         for attr in ("classes_", "n_features_in_", "feature_names_in_"):
             if hasattr(self.estimator_, attr):
                 setattr(self, attr, getattr(self.estimator_, attr))

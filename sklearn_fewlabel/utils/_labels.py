@@ -413,3 +413,38 @@ def check_multilabel_partial(Y, *, n_samples=None, estimator_name=None):
             "(all -1): nothing to learn them from."
         )
     return Y, known
+
+
+def check_unlabeled_not_a_class(model, *, estimator_name=None):
+    """Raise if a fitted ``model`` learned ``-1`` (unlabelled) as a class.
+
+    A supervised classifier given ``y`` with ``-1`` rows treats ``-1`` as a
+    class of its own and predicts it for most rows; the meta-estimators that
+    pass ``-1`` on (:class:`~sklearn_fewlabel.model_selection.LabelBudget`,
+    :class:`~sklearn_fewlabel.active.ActiveLearner`) call this after fitting.
+    Models without a 1-D ``classes_`` are not checked.
+
+    Parameters
+    ----------
+    model : fitted estimator
+        The model to check.
+    estimator_name : str, default=None
+        Used in the message.
+
+    Raises
+    ------
+    ValueError
+        If ``model.classes_`` holds the integer ``-1``.
+    """
+    classes = getattr(model, "classes_", None)
+    if not isinstance(classes, np.ndarray) or classes.ndim != 1:
+        return
+    if unlabeled_mask(classes).any():
+        who = f"{estimator_name}: " if estimator_name else ""
+        raise ValueError(
+            f"{who}the fitted {type(model).__name__} learned -1 (unlabelled) as a "
+            "class: it is not a semi-supervised estimator. Use one of this library's "
+            "estimators, or wrap a supervised classifier so that it sees only the "
+            "labelled rows, e.g. sklearn.semi_supervised.SelfTrainingClassifier("
+            "LogisticRegression())."
+        )

@@ -230,3 +230,22 @@ def test_dataframe_feature_names_checked_at_predict_without_spurious_warning():
         learner.predict(X.rename(columns={"a": "z"}))
     with pytest.raises(ValueError, match="features"):
         learner.predict_proba(X.to_numpy()[:, :1])
+
+
+@pytest.mark.parametrize("wrap", [False, True])
+def test_supervised_classifier_learning_minus_one_as_a_class_is_an_error(wrap):
+    # a plain classifier fitted on y with -1 rows learns "-1" as a class and
+    # predicts it almost everywhere (score 0): refused with the fix named
+    from sklearn_fewlabel.model_selection import LabelBudget
+
+    X, y = make_blobs(90, centers=3, random_state=0)
+    est = LogisticRegression()
+    if wrap:
+        est = LabelBudget(est, n_labeled=9, random_state=0)
+    with pytest.raises(ValueError, match="learned -1 \\(unlabelled\\) as a class.*SelfTraining"):
+        ActiveLearner(est, n_labels=9, batch_size=3, random_state=0).fit(X, y)
+    # the combination the message names works
+    ok = ActiveLearner(
+        SelfTrainingClassifier(LogisticRegression()), n_labels=9, batch_size=3, random_state=0
+    ).fit(X, y)
+    assert -1 not in ok.classes_ and ok.score(X, y) > 0.5

@@ -213,3 +213,11 @@ def test_label_budget_with_string_labels_and_int_minus_one():
     budget = LabelBudget(PoissonLearning(), n_labeled=50, random_state=0).fit(X, y_str)
     assert set(budget.predict(X[:20])) <= {f"digit{v}" for v in range(10)}
     assert 0.8 < budget.score(X, y_str) <= 1.0
+
+
+def test_label_budget_refuses_a_supervised_classifier_learning_minus_one():
+    from sklearn.linear_model import LogisticRegression
+
+    X, y = load_iris(return_X_y=True)
+    with pytest.raises(ValueError, match="LabelBudget: the fitted LogisticRegression learned -1"):
+        LabelBudget(LogisticRegression(), n_labeled=9, random_state=0).fit(X, y)
