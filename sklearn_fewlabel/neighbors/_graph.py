@@ -310,6 +310,10 @@ class _KNNIndex:
             i, d = self._nnd.query(X, k=k)
             return d.astype(np.float64), i.astype(np.int64)
         Xb = torch.from_numpy(self._X)
+        if not self_query and sp.issparse(X):
+            # an index built on dense rows: sparse query rows are densified
+            # (same width as the training rows, which were dense)
+            X = X.toarray()
         Xq = Xb if self_query else torch.from_numpy(np.ascontiguousarray(X, dtype=np.float32))
         if self.algorithm_ == "brute":
             d2, ind = self._brute(Xq, Xb, k, self_query)

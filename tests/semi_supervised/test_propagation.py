@@ -518,3 +518,16 @@ def test_poisson_components_labelled_with_one_class_each_need_no_iterations():
         m = PoissonLearning(solver="cg", connect_components=False).fit(X, y)
     assert m.n_components_ == 2 and m.n_iter_ == 0
     np.testing.assert_array_equal(m.transduction_, (X[:, 0] > 25).astype(int))
+
+
+@pytest.mark.parametrize("algorithm", ["brute", "ivf"])
+@pytest.mark.parametrize("Est", [KNNLabelSpreading, KNNLabelPropagation, PoissonLearning])
+def test_fitted_dense_predicts_sparse_rows(Est, algorithm):
+    # the docstrings accept sparse rows in predict: an index built on dense
+    # rows used to fail with "setting an array element with a sequence"
+    X, y = make_blobs(120, centers=3, random_state=0)
+    y_part = y.copy()
+    y_part[10:] = -1
+    model = Est(algorithm=algorithm, random_state=0).fit(X, y_part)
+    np.testing.assert_array_equal(model.predict(sp.csr_matrix(X)), model.predict(X))
+    np.testing.assert_allclose(model.predict_proba(sp.csr_matrix(X)), model.predict_proba(X))
