@@ -122,7 +122,9 @@ def check_partially_labeled(
         ``n_samples``, it holds NaN or infinite values, non-integral floats,
         or no labelled row at all, or it is an array of fixed-width strings
         holding ``"-1"`` (what ``-1`` written into a string array becomes;
-        use an object array, where only the integer ``-1`` is unlabelled).
+        use an object array, where only the integer ``-1`` is unlabelled). In
+        an array of one-character strings, where ``-1`` becomes ``"-"``, a
+        :class:`UserWarning` is raised instead (``"-"`` may be a real class).
 
     Examples
     --------
@@ -162,14 +164,24 @@ def check_partially_labeled(
     if kind in "US":
         marker = "-1"[: y_arr.dtype.itemsize // (4 if kind == "U" else 1)]
     if marker and np.any(y_arr == y_arr.dtype.type(marker)):
-        raise ValueError(
-            f"{who}y is an array of strings that holds the string {marker!r}. Written "
-            f"into a string array, -1 becomes the label {marker!r} (a class of its "
-            "own), not the unlabelled marker. Build y with dtype=object and set "
-            "unlabelled rows to the integer -1 (e.g. y = labels.astype(object); "
-            f"y[unlabelled] = -1); if {marker!r} really is a class name, pass "
-            "y.astype(object): in an object array only the integer -1 marks "
-            "unlabelled rows."
+        fix = (
+            "Build y with dtype=object and set unlabelled rows to the integer -1 "
+            "(e.g. y = labels.astype(object); y[unlabelled] = -1)"
+        )
+        if marker == "-1":
+            raise ValueError(
+                f"{who}y is an array of strings that holds the string '-1'. Written "
+                "into a string array, -1 becomes the label '-1' (a class of its own), "
+                f"not the unlabelled marker. {fix}; if '-1' really is a class name, "
+                "pass y.astype(object): in an object array only the integer -1 marks "
+                "unlabelled rows."
+            )
+        # "-" may be a real class ("+" / "-"): a warning, not an error
+        warnings.warn(
+            f"{who}y is an array of one-character strings that holds '-', which is "
+            "what -1 written into such an array becomes: those rows are a class '-', "
+            f"not unlabelled. If you meant them to be unlabelled: {fix}.",
+            UserWarning,
         )
     if kind == "f":
         if not np.all(np.isfinite(y_arr)):

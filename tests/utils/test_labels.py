@@ -38,14 +38,20 @@ def test_list_mixing_strings_and_int_minus_one():
 
 
 @pytest.mark.parametrize("names, marker", [(["cat", "dog"], "-1"), (["a", "b"], "-")])
-def test_minus_one_written_into_a_string_array_is_an_error(names, marker):
+def test_minus_one_written_into_a_string_array(names, marker):
     # -1 assigned into a string array is stored as the string "-1" (cut to "-"
-    # in a one-character array): a silent class of its own
+    # in a one-character array): a silent class of its own. "-1": an error;
+    # "-" (which may be a real class, "+" / "-"): a warning
     y = np.array(names * 2)
     y[[1, 3]] = -1
     assert y.dtype.kind == "U" and y[1] == marker
-    with pytest.raises(ValueError, match=f"holds the string '{marker}'.*dtype=object"):
-        check_partially_labeled(y)
+    if marker == "-1":
+        with pytest.raises(ValueError, match="holds the string '-1'.*dtype=object"):
+            check_partially_labeled(y)
+    else:
+        with pytest.warns(UserWarning, match="holds '-'.*dtype=object"):
+            _, labeled, classes = check_partially_labeled(y)
+        assert labeled.all() and list(classes) == ["-", "a"]
     np.testing.assert_array_equal(y, [names[0], marker, names[0], marker])  # not mutated
     # the fix the message gives works
     y_obj = y.astype(object)
