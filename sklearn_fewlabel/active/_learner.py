@@ -101,6 +101,7 @@ def active_loop(estimator, strategy, X, y_start, schedule, answer, *, exclude=No
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", UserWarning)
                     model = clone(estimator).fit(X, y_cur)
+                check_unlabeled_not_a_class(model)  # refused at the first fit
                 pred = _predictions(model, X)
                 if previous is not None:
                     changed = float(np.mean(pred != previous))
@@ -343,7 +344,6 @@ class ActiveLearner(MetaEstimatorMixin, SemiSupervisedClassifierMixin, BaseEstim
                 "classes. Query more rows (n_labels) or check the oracle."
             )
         self.estimator_ = rounds["model"]
-        check_unlabeled_not_a_class(self.estimator_, estimator_name=type(self).__name__)
         self.labels_ = rounds["labels"]
         self.queried_ = np.concatenate(queried) if queried else np.empty(0, dtype=np.int64)
         self.classes_ = self.estimator_.classes_
@@ -373,12 +373,13 @@ class ActiveLearner(MetaEstimatorMixin, SemiSupervisedClassifierMixin, BaseEstim
         y_pred : ndarray of shape (n_samples,)
             Predicted classes.
         """
-        check_is_fitted(self)
-        return self.estimator_.predict(self._check_new(X))
+        X = self._check_new(X)  # checks fitted first
+        return self.estimator_.predict(X)
 
     def _check_new(self, X):
         # as in fit: feature names and count checked here, the final estimator
         # (fitted on the validated array) sees an array
+        check_is_fitted(self)
         return validate_data(
             self, X, accept_sparse="csr", dtype=[np.float64, np.float32], reset=False
         )
@@ -397,8 +398,8 @@ class ActiveLearner(MetaEstimatorMixin, SemiSupervisedClassifierMixin, BaseEstim
         proba : ndarray of shape (n_samples, n_classes)
             Columns follow ``classes_``.
         """
-        check_is_fitted(self)
-        return self.estimator_.predict_proba(self._check_new(X))
+        X = self._check_new(X)  # checks fitted first
+        return self.estimator_.predict_proba(X)
 
     @available_if(_estimator_has("predict_log_proba"))
     def predict_log_proba(self, X):
@@ -414,8 +415,8 @@ class ActiveLearner(MetaEstimatorMixin, SemiSupervisedClassifierMixin, BaseEstim
         log_proba : ndarray of shape (n_samples, n_classes)
             Columns follow ``classes_``.
         """
-        check_is_fitted(self)
-        return self.estimator_.predict_log_proba(self._check_new(X))
+        X = self._check_new(X)  # checks fitted first
+        return self.estimator_.predict_log_proba(X)
 
     @available_if(_estimator_has("decision_function"))
     def decision_function(self, X):
@@ -431,5 +432,5 @@ class ActiveLearner(MetaEstimatorMixin, SemiSupervisedClassifierMixin, BaseEstim
         scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
             As the final estimator returns them.
         """
-        check_is_fitted(self)
-        return self.estimator_.decision_function(self._check_new(X))
+        X = self._check_new(X)  # checks fitted first
+        return self.estimator_.decision_function(X)

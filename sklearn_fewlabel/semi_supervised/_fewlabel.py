@@ -949,7 +949,7 @@ class FewLabelClassifier(SemiSupervisedClassifierMixin, BaseEstimator):
         )
         self._X_graph = apply_feature_weights(X, self.feature_weights_)
         # one label per class: no estimate, the clusters are checked another way
-        one_label = np.bincount(y_idx[labeled]).max() < 2 and classes.shape[0] > 1
+        one_label = np.bincount(y_idx[labeled]).max() < 2
         self._prepare_graphs(
             self._X_graph, ks, names, seed, classes.shape[0], partition=one_label
         )
@@ -993,10 +993,7 @@ class FewLabelClassifier(SemiSupervisedClassifierMixin, BaseEstimator):
             )
         self.best_candidate_ = names[best]
         extra, weighted = None, None
-        if (
-            self.feature_weights == "select" and n_folds and not np.isnan(mean[best])
-            and classes.shape[0] > 1
-        ):
+        if self.feature_weights == "select" and n_folds and not np.isnan(mean[best]):
             extra, weighted = self._weighted_track(
                 X, y, y_idx, labeled, classes, names[best], float(mean[best]), rng_state, seed
             )
